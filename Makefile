@@ -1,0 +1,45 @@
+# riskwarn — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= var/demo
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/riskwarn: pyproject.toml requirements/lock.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/riskwarn ## create .venv and install riskwarn with its pinned dependencies
+
+demo: setup ## simulate a small province, ingest it and print the store's status
+	$(BIN)/python -m riskwarn.demo --home $(HOME_DIR)
+
+test: setup ## run the whole test suite (slow end-to-end tests included)
+	$(BIN)/python -m pytest -q
+
+test-fast: setup ## run the suite without the slow end-to-end tests
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: setup ## run the benchmarks at a small size (see benchmarks/README.md for full-size runs)
+	$(BIN)/python benchmarks/bench_simulate.py --entities 20000
+	$(BIN)/python benchmarks/bench_ingest.py --entities 20000
+
+clean: ## remove the demo data directory
+	rm -rf $(HOME_DIR)
+
+.PHONY: help setup demo test test-fast lint bench clean

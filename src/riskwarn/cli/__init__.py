@@ -1,0 +1,1 @@
+"""The `riskwarn` command-line program: one sub-command per stage."""

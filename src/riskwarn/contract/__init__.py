@@ -1,0 +1,1 @@
+"""The upstream feed contract (../shared/contract/README.md) expressed as code."""

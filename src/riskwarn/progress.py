@@ -1,0 +1,107 @@
+"""Progress for long jobs: rows done, rate and ETA, on stderr (quiet when not a terminal unless asked)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+__all__ = ["RowProgress"]
+
+
+class _RateColumn(TextColumn):
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task):  # type: ignore[no-untyped-def]
+        speed = task.finished_speed or task.speed
+        from rich.text import Text
+
+        return Text(f"{speed:,.0f} rows/s" if speed else "— rows/s", style="cyan")
+
+
+class RowProgress:
+    """Context manager showing `label: rows done / total, rows/s, ETA`.
+
+    On a terminal it draws a live bar; otherwise it prints a line every `every_s` seconds,
+    so logs of unattended jobs still show rows, rate and ETA.
+    """
+
+    def __init__(self, label: str, total: int | None = None, *, every_s: float = 10.0) -> None:
+        self.label = label
+        self.total = total
+        self.every_s = every_s
+        self.done = 0
+        self._console = Console(stderr=True)
+        self._live = self._console.is_terminal
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._t0 = 0.0
+        self._last = 0.0
+
+    def __enter__(self) -> RowProgress:
+        self._t0 = self._last = time.monotonic()
+        if self._live:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                _RateColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self._console,
+                transient=False,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.label, total=self.total)
+        return self
+
+    def advance(self, rows: int) -> None:
+        """Record `rows` more rows done."""
+        self.done += rows
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=rows)
+            return
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            self._print_line(now)
+
+    def _print_line(self, now: float, final: bool = False) -> None:
+        elapsed = max(now - self._t0, 1e-9)
+        rate = self.done / elapsed
+        if self.total and rate > 0 and not final:
+            eta = f", ETA {max(self.total - self.done, 0) / rate:,.0f}s"
+        else:
+            eta = ""
+        total = f"/{self.total:,}" if self.total else ""
+        word = "done" if final else "…"
+        print(
+            f"{self.label}: {self.done:,}{total} rows, {rate:,.0f} rows/s, "
+            f"{elapsed:,.1f}s{eta} {word}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        else:
+            self._print_line(time.monotonic(), final=True)
