@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from riskwarn.cli import features as features_cli
+from riskwarn.cli import info as info_cli
 from riskwarn.cli import ingest as ingest_cli
 from riskwarn.cli import simulate as simulate_cli
 from riskwarn.config import disable_telemetry
@@ -31,6 +32,7 @@ def _main() -> None:
 simulate_cli.register(app)
 ingest_cli.register(app)
 features_cli.register(app)
+info_cli.register(app)
 
 if __name__ == "__main__":
     app()
