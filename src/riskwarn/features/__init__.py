@@ -1,0 +1,1 @@
+"""Indicator system: catalog, point-in-time feature builders and text signals."""

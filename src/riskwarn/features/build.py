@@ -1,0 +1,384 @@
+"""Build the subject × as-of feature matrix from the store, point-in-time correct.
+
+One code path for training, nightly scoring and on-demand scoring of one subject:
+`build_features(con, as_of=[...], entity_ids=[...])`. Work is shared across as-of
+dates: each feed is scanned once, joined to the small as-of table, and aggregated
+per (as_of, subject); the engine does all of it (see pit_sources.py, expressions.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from riskwarn.config import Settings
+from riskwarn.contract.schema import FEEDS
+from riskwarn.errors import StoreError
+from riskwarn.features.catalog import TEXT_FEEDS, Catalog, Indicator, load_catalog
+from riskwarn.features.engines import DuckDBEngine, Engine
+from riskwarn.features.expressions import (
+    aggregate_expr,
+    attribute_expr,
+    derived_expr,
+    filter_expr,
+)
+from riskwarn.features.pit_sources import event_rows, registry_rows
+from riskwarn.progress import RowProgress
+
+__all__ = [
+    "INACTIVE_STATUSES",
+    "BUILD_ATTR",
+    "build_features",
+    "build_with_engine",
+    "summarize_features",
+    "write_feature_matrix",
+]
+
+INACTIVE_STATUSES = ("revoked", "deregistered")
+BUILD_ATTR = "riskwarn_build"  # key in DataFrame.attrs holding the build report
+_GROUP_KEY_SOURCES = {
+    "industry_section": lambda r: r.industry_code.substr(0, 1),
+    "city": lambda r: r.region_code.substr(0, 4) + "00",
+    "entity_type": lambda r: r.entity_type,
+}
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection,
+    as_of: Sequence[dt.date],
+    catalog: Catalog | None = None,
+    entity_ids: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """The feature matrix: entity_id, as_of, then one column per indicator in catalog order.
+
+    Rows are the subjects registered (established_on <= as_of, registry version known
+    by then) and not revoked/deregistered at that date. The build report (unlinked
+    and unscored texts, row counts, timings) is in `df.attrs["riskwarn_build"]`.
+    """
+    engine = DuckDBEngine(con)
+    try:
+        return build_with_engine(engine, as_of, catalog, entity_ids, progress)
+    finally:
+        engine.close()
+
+
+def build_with_engine(
+    engine: Engine,
+    as_of: Sequence[dt.date],
+    catalog: Catalog | None = None,
+    entity_ids: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """`build_features` on any engine adapter (the seam for the Spark backend)."""
+    dates = sorted({_as_date(d) for d in as_of})
+    if not dates:
+        raise ValueError("as_of: give at least one as-of date")
+    catalog = catalog or load_catalog()
+    for feed in FEEDS:
+        if not engine.has_table(f"v_{feed}"):
+            raise StoreError(f"the store has no table v_{feed}; run `riskwarn ingest` first")
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+    asof_t = engine.as_of_table(dates)
+    registry = engine.materialize(registry_rows(engine, asof_t), "registry")
+    subjects = _subjects(registry, entity_ids)
+    steps = _steps(catalog)
+    parts: list[ir.Table] = []
+    with RowProgress("features", total=len(steps) + 1, every_s=10 if progress else 1e9) as bar:
+        step_t = time.monotonic()
+        subj_t = engine.materialize(_subject_attributes(subjects, catalog), "subjects")
+        timings["subjects"] = time.monotonic() - step_t
+        bar.advance(1)
+        for name, build_step in steps:
+            step_t = time.monotonic()
+            part = build_step(engine, asof_t, catalog, entity_ids, registry, subj_t)
+            if part is not None:
+                parts.append(engine.materialize(part, name))
+            timings[name] = round(time.monotonic() - step_t, 3)
+            bar.advance(1)
+    final = _assemble(subj_t, parts, catalog)
+    step_t = time.monotonic()
+    table = engine.to_arrow(final)
+    timings["assemble"] = round(time.monotonic() - step_t, 3)
+    df = _to_frame(table, catalog)
+    report = _text_report(engine, asof_t) if any(
+        i.feed in TEXT_FEEDS or i.feed in catalog.sources for i in catalog.indicators
+    ) else {}
+    df.attrs[BUILD_ATTR] = {
+        "catalog_version": catalog.version,
+        "as_of": [d.isoformat() for d in dates],
+        "rows": len(df),
+        "rows_per_as_of": {d.isoformat(): int(n) for d, n in df.groupby("as_of").size().items()},
+        "seconds": round(time.monotonic() - t0, 3),
+        "step_seconds": timings,
+        **report,
+    }
+    return df
+
+
+def _as_date(d: Any) -> dt.date:
+    if isinstance(d, dt.datetime):
+        raise ValueError(f"as_of: {d!r} is a time; give dates (YYYY-MM-DD)")
+    if isinstance(d, dt.date):
+        return d
+    try:
+        return dt.date.fromisoformat(str(d))
+    except ValueError:
+        raise ValueError(f"as_of: {d!r} is not a YYYY-MM-DD date") from None
+
+
+def _subjects(registry: ir.Table, entity_ids: Sequence[str] | None) -> ir.Table:
+    """Subjects in the matrix: established by the as-of date and not revoked/deregistered."""
+    r = registry
+    cond = (r.established_on.epoch_days() <= r.as_of_day).fill_null(False) & ~r.status.isin(
+        list(INACTIVE_STATUSES)
+    ).fill_null(False)
+    if entity_ids is not None:
+        cond = cond & r.entity_id.isin(list(entity_ids))
+    return r.filter(cond)
+
+
+def _subject_attributes(subjects: ir.Table, catalog: Catalog) -> ir.Table:
+    attrs = {i.id: attribute_expr(subjects, i) for i in catalog.indicators if i.agg == "attribute"}
+    keys = {f"_key_{k}": f(subjects) for k, f in _GROUP_KEY_SOURCES.items()}
+    return subjects.select("as_of", "as_of_day", "entity_id", **keys, **attrs)
+
+
+def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
+    cols: list[str] = []
+    for i in inds:
+        cols += [c.column for c in i.filter + i.numerator]
+        cols += [c for c in (i.column, i.weight_column, i.event_column) if c]
+    return cols
+
+
+def _max_days(inds: Sequence[Indicator]) -> int | None:
+    if any(i.max_days is None or i.event_column is not None for i in inds):
+        return None
+    return max(i.max_days for i in inds)  # type: ignore[type-var,return-value]
+
+
+def _feed_step(feed: str):  # type: ignore[no-untyped-def]
+    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
+        inds = [
+            i for i in catalog.indicators
+            if i.feed == feed and i.agg not in ("attribute", "group_rate")
+        ]  # fmt: skip
+        if not inds:
+            return None
+        rows = event_rows(engine, feed, asof_t, _feed_columns(inds), _max_days(inds), entity_ids)
+        return rows.group_by(["as_of", "entity_id"]).aggregate(
+            **{i.id: aggregate_expr(rows, i) for i in inds}
+        )
+
+    return step
+
+
+def _union_rows(engine, asof_t, catalog, source, entity_ids, max_days):  # type: ignore[no-untyped-def]
+    pieces = []
+    for part in catalog.sources[source].parts:
+        cols = [c.column for c in part.filter] + ([part.department] if part.department else [])
+        rows = event_rows(engine, part.feed, asof_t, cols, max_days, entity_ids)
+        rows = rows.filter(filter_expr(rows, part.filter))
+        dept = rows[part.department] if part.department else ibis.literal(part.department_literal, "string")
+        pieces.append(
+            rows.select(
+                "as_of", "as_of_day", "entity_id", "d",
+                record_id=ibis.literal(part.feed + ":") + rows.record_id,
+                feed=ibis.literal(part.feed),
+                department=dept.cast("string"),
+            )
+        )  # fmt: skip
+    out = pieces[0]
+    for p in pieces[1:]:
+        out = out.union(p, distinct=False)
+    return out
+
+
+def _source_step(source: str):  # type: ignore[no-untyped-def]
+    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
+        inds = [i for i in catalog.indicators if i.feed == source]
+        if not inds:
+            return None
+        rows = _union_rows(engine, asof_t, catalog, source, entity_ids, _max_days(inds))
+        return rows.group_by(["as_of", "entity_id"]).aggregate(
+            **{i.id: aggregate_expr(rows, i) for i in inds}
+        )
+
+    return step
+
+
+def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
+    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
+        cols = _feed_columns([ind])
+        rows = event_rows(engine, ind.feed, asof_t, cols, ind.max_days, None)
+        rows = rows.filter(filter_expr(rows, ind.filter) & (rows.d < (ind.window or 10**6)))
+        reg = registry.select(
+            "as_of", "entity_id", **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by}
+        )
+        keys = [f"_key_{k}" for k in ind.group_by]
+        e = rows.join(reg, ["as_of", "entity_id"])
+        per = e.group_by(["as_of", "entity_id", *keys]).aggregate(
+            _n=e.count(), _v=e.count(where=filter_expr(e, ind.numerator))
+        )
+        cell = per.group_by(["as_of", *keys]).aggregate(_cn=per._n.sum(), _cv=per._v.sum())
+        prov = per.group_by("as_of").aggregate(_pn=per._n.sum(), _pv=per._v.sum())
+        s = subj_t.select("as_of", "entity_id", *keys)
+        s = s.left_join(cell, ["as_of", *keys]).drop(*[f"{k}_right" for k in ["as_of", *keys]])
+        s = s.left_join(prov, "as_of").drop("as_of_right")
+        s = s.left_join(per.select("as_of", "entity_id", "_n", "_v"), ["as_of", "entity_id"])
+        s = s.drop("as_of_right", "entity_id_right")
+        n = s._cn.fill_null(0).cast("float64")
+        v = s._cv.fill_null(0).cast("float64")
+        if ind.exclude_self:
+            n = n - s._n.fill_null(0).cast("float64")
+            v = v - s._v.fill_null(0).cast("float64")
+        prior_rate = ibis.ifelse(s._pn > 0, s._pv.cast("float64") / s._pn.cast("float64"), ibis.null("float64"))
+        den = n + ind.prior
+        rate = ibis.ifelse(
+            den > 0, (v + ind.prior * prior_rate.fill_null(0.0)) / den, ibis.null("float64")
+        )
+        rate = ibis.ifelse(prior_rate.isnull() & (n <= 0), ibis.null("float64"), rate)
+        return s.select("as_of", "entity_id", **{ind.id: rate})
+
+    return step
+
+
+def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
+    steps: list[tuple[str, Any]] = []
+    feeds = dict.fromkeys(i.feed for i in catalog.indicators if i.feed in FEEDS)
+    for feed in feeds:
+        if feed != "entities":
+            steps.append((f"feed_{feed}", _feed_step(feed)))
+    for source in catalog.sources:
+        steps.append((f"source_{source}", _source_step(source)))
+    for ind in catalog.indicators:
+        if ind.agg == "group_rate":
+            steps.append((f"rate_{ind.id}", _group_rate_step(ind)))
+    return steps
+
+
+def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.Table:
+    """Left-join every part onto the subjects, apply fills, then derived indicators."""
+    t = subj_t
+    for p in parts:
+        t = t.left_join(p, ["as_of", "entity_id"]).drop("as_of_right", "entity_id_right")
+    values: dict[str, ir.Value] = {}
+    for ind in catalog.indicators:
+        if ind.feed == "derived":
+            continue
+        col = t[ind.id]
+        if ind.kind == "numeric":
+            col = col.cast("float64")
+            if ind.fill is not None:
+                col = col.fill_null(float(ind.fill))
+        else:
+            col = col.cast("string").fill_null(ind.fill)
+        values[ind.id] = col
+    t = t.select("entity_id", "as_of", **values)
+    derived = {i.id: derived_expr(t, i).cast("float64") for i in catalog.indicators if i.feed == "derived"}
+    if derived:
+        t = t.mutate(**derived)
+    return t.select("entity_id", "as_of", *catalog.ids).order_by(["as_of", "entity_id"])
+
+
+def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
+    df = table.to_pandas()
+    for ind in catalog.indicators:
+        if ind.kind == "numeric":
+            df[ind.id] = df[ind.id].astype("float64")
+        else:
+            df[ind.id] = df[ind.id].astype(object)
+    return df
+
+
+def _text_report(engine: Engine, asof_t: ir.Table) -> dict[str, Any]:
+    """Per as-of date: texts known but not linked to a subject, and texts not yet scored."""
+    out: dict[str, Any] = {"unlinked": {}, "unscored": {}}
+    for feed in TEXT_FEEDS:
+        rows = event_rows(engine, feed, asof_t, ["is_spam"], None, None, linked_only=False)
+        agg = rows.group_by("as_of").aggregate(
+            unlinked=rows.count(where=rows.entity_id.isnull()),
+            unscored=rows.count(where=rows.is_spam.isnull()),
+        )
+        for as_of, unlinked, unscored in engine.scalar_rows(agg.order_by("as_of")):
+            out["unlinked"].setdefault(as_of.isoformat(), {})[feed] = int(unlinked)
+            out["unscored"].setdefault(as_of.isoformat(), {})[feed] = int(unscored)
+    return out
+
+
+def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """One row per indicator: coverage (non-fill values), missing share, mean and quantiles."""
+    rows = []
+    n = max(len(df), 1)
+    for ind in catalog.indicators:
+        s = df[ind.id]
+        row: dict[str, Any] = {
+            "id": ind.id, "label_zh": ind.label_zh, "label_en": ind.label_en,
+            "family": ind.family, "kind": ind.kind,
+            "missing_share": float(s.isna().sum()) / n,
+        }  # fmt: skip
+        present = s.notna() if ind.fill is None else s.notna() & (s != ind.fill)
+        row["coverage"] = float(present.sum()) / n
+        if ind.kind == "numeric":
+            x = s.dropna().to_numpy(dtype="float64")
+            qs = np.quantile(x, [0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]) if len(x) else [np.nan] * 7
+            row.update(mean=float(x.mean()) if len(x) else np.nan, std=float(x.std()) if len(x) else np.nan)
+            row.update(dict(zip(["min", "p25", "p50", "p75", "p90", "p99", "max"], map(float, qs), strict=True)))
+        else:
+            top = s.value_counts().head(5)
+            row["top_values"] = "; ".join(f"{k}={v}" for k, v in top.items())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_feature_matrix(df: pd.DataFrame, settings: Settings, catalog: Catalog) -> Path:
+    """Write the matrix as Parquet under settings.features_dir, with a summary beside it.
+
+    The Parquet metadata records the catalog version, the as-of dates and the
+    indicator ids; `<name>.summary.json` and `.summary.csv` hold the per-indicator summary.
+    """
+    missing = [c for c in ["entity_id", "as_of", *catalog.ids] if c not in df.columns]
+    if missing:
+        raise ValueError(f"feature matrix lacks columns {missing[:5]} of catalog {catalog.version}")
+    dates = sorted({d.isoformat() for d in df["as_of"]})
+    settings.features_dir.mkdir(parents=True, exist_ok=True)
+    span = f"{dates[0]}_{dates[-1]}_{len(dates)}d" if dates else "empty"
+    path = settings.features_dir / f"features_{span}_{catalog.version}.parquet"
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    build = df.attrs.get(BUILD_ATTR, {})
+    meta.update({
+        b"riskwarn.catalog_version": catalog.version.encode(),
+        b"riskwarn.as_of": json.dumps(dates).encode(),
+        b"riskwarn.indicators": json.dumps(catalog.ids).encode(),
+        b"riskwarn.build": json.dumps(build, ensure_ascii=False, default=str).encode(),
+    })  # fmt: skip
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(table.replace_schema_metadata(meta), tmp)
+    tmp.replace(path)
+    summary = summarize_features(df, catalog)
+    stem = path.with_suffix("")
+    summary.to_csv(f"{stem}.summary.csv", index=False)
+    doc = {
+        "catalog_version": catalog.version,
+        "as_of": dates,
+        "rows": len(df),
+        "build": build,
+        "indicators": json.loads(summary.to_json(orient="records", force_ascii=False)),
+    }
+    Path(f"{stem}.summary.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+    return path

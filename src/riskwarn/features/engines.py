@@ -1,0 +1,118 @@
+"""Engine adapters: the only engine-specific code of the feature builders.
+
+Builders speak Ibis; an adapter gives them tables, a small as-of table, a way to
+materialise an intermediate result and a way to fetch the output as Arrow. The
+DuckDB adapter works on an open store connection. (A Spark adapter, with the same
+methods, belongs to the scale issue.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from riskwarn.store.pit import as_of_cutoff
+
+__all__ = ["DuckDBEngine", "Engine"]
+
+_EPOCH = dt.date(1970, 1, 1)
+_counter = itertools.count()
+
+
+class Engine(Protocol):
+    """What a builder needs from an engine."""
+
+    def table(self, name: str) -> Any: ...
+    def has_table(self, name: str) -> bool: ...
+    def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
+    def materialize(self, expr: Any, label: str) -> Any: ...
+    def to_arrow(self, expr: Any) -> pa.Table: ...
+    def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
+    def close(self) -> None: ...
+
+
+class DuckDBEngine:
+    """Ibis over an existing DuckDB connection; intermediates are TEMP tables.
+
+    Works on read-only connections too (DuckDB allows temp tables there). Ibis 12's
+    `list_tables`/`sql` call a DuckDB method that DuckDB 2.0 removed, so this adapter
+    looks tables up through DuckDB itself and only uses `backend.table` and execution.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        import ibis
+
+        self.con = con
+        self.backend = ibis.duckdb.from_connection(con)
+        self._prefix = f"_rw_feat_{next(_counter)}_"
+        self._temps: list[str] = []
+
+    def table(self, name: str) -> Any:
+        """An Ibis table over store table/view `name`."""
+        return self.backend.table(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether a table or view `name` exists (e.g. text_scores before text scoring ran)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+            "UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+            [name, name],
+        ).fetchall()
+        return sum(r[0] for r in row) > 0
+
+    def as_of_table(self, dates: Sequence[dt.date]) -> Any:
+        """A temp table (as_of DATE, cutoff TIMESTAMP, as_of_day INTEGER) of the as-of dates.
+
+        cutoff follows store/pit.py (known_at < as_of + 1 day); as_of_day is days since
+        1970-01-01, computed once here so every window is integer arithmetic.
+        """
+        name = self._name("as_of")
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} (as_of DATE, cutoff TIMESTAMP, as_of_day INTEGER)"
+        )
+        rows = [(d, as_of_cutoff(d), (d - _EPOCH).days) for d in sorted(set(dates))]
+        self.con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?)", rows)
+        self._temps.append(name)
+        return self.backend.table(name)
+
+    def materialize(self, expr: Any, label: str) -> Any:
+        """Run `expr` into a temp table and return an Ibis table over it."""
+        import ibis
+
+        name = self._name(label)
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+        self._temps.append(name)
+        return self.backend.table(name)
+
+    def row_count(self, table: Any) -> int:
+        """Rows of a materialised table."""
+        import ibis
+
+        return int(self.con.execute(f"SELECT count(*) FROM ({ibis.to_sql(table, dialect='duckdb')})").fetchone()[0])  # type: ignore[index]
+
+    def to_arrow(self, expr: Any) -> pa.Table:
+        """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
+        import ibis
+
+        return self.con.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
+
+    def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]:
+        """Execute a small expression and return its rows as tuples."""
+        import ibis
+
+        return self.con.execute(ibis.to_sql(expr, dialect="duckdb")).fetchall()
+
+    def close(self) -> None:
+        """Drop this engine's temp tables (the connection stays open)."""
+        for name in reversed(self._temps):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._temps.clear()
+
+    def _name(self, label: str) -> str:
+        return f"{self._prefix}{label}"

@@ -1,0 +1,115 @@
+"""Point-in-time event rows: every record version as known at each as-of date, as Ibis.
+
+One pass serves many as-of dates: each version gets its validity interval
+[known_at, the smallest known_at among versions that would replace it), so the
+version known at cutoff C is the one with known_at < C <= valid_to (store/pit.py
+convention: cutoff = as_of + 1 day; later delivered_at wins). The as-of table is
+tiny, so joining it to the versions costs one scan per feed, not one per date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from riskwarn.contract.schema import feed as feed_spec
+from riskwarn.features.catalog import TEXT_FEEDS, TEXT_SCORE_COLUMNS
+from riskwarn.features.engines import Engine
+from riskwarn.features.expressions import day_number
+from riskwarn.store.schema import version_table
+
+__all__ = ["TEXT_SCORES_TABLE", "event_rows", "registry_rows", "versions_with_validity"]
+
+TEXT_SCORES_TABLE = "text_scores"
+_TEXT_SCORE_TYPES = {"is_spam": "boolean", "negativity": "float64", "risk_topics": "array<string>"}
+
+
+def versions_with_validity(engine: Engine, feed: str) -> ir.Table:
+    """Every version of `feed` with `_valid_to`: when a replacing version becomes known."""
+    v = engine.table(version_table(feed))
+    key = feed_spec(feed).key
+    w = ibis.window(
+        group_by=v[key], order_by=[v.delivered_at, v.delivery_seq, v.source_line], rows=(1, None)
+    )
+    return v.mutate(_valid_to=v.known_at.min().over(w))
+
+
+def _known_at(v: ir.Table, as_of: ir.Table) -> ir.Table:
+    """Join versions to as-of dates, keeping the version known at each cutoff."""
+    preds = [
+        v.known_at < as_of.cutoff,
+        v._valid_to.isnull() | (as_of.cutoff <= v._valid_to),
+    ]
+    return v.join(as_of, preds)
+
+
+def registry_rows(engine: Engine, as_of: ir.Table) -> ir.Table:
+    """The registry version of every subject known at each as-of date (any status)."""
+    v = versions_with_validity(engine, "entities")
+    j = _known_at(v, as_of)
+    return j.select(
+        "as_of",
+        "as_of_day",
+        "entity_id",
+        "entity_type",
+        "region_code",
+        "industry_code",
+        "established_on",
+        "registered_capital_wan",
+        "status",
+        "tags",
+    )
+
+
+def _with_text_scores(engine: Engine, feed: str, v: ir.Table) -> ir.Table:
+    """Join text scores (spam flag, negativity, topics) to complaint/sentiment versions."""
+    if engine.has_table(TEXT_SCORES_TABLE):
+        s = engine.table(TEXT_SCORES_TABLE)
+        s = s.filter(s.feed == feed).select(
+            _ts_record_id=s.record_id,
+            _ts_delivery_id=s.delivery_id,
+            **{c: s[c] for c in TEXT_SCORE_COLUMNS},
+        )
+        j = v.left_join(
+            s, [v.record_id == s._ts_record_id, v.delivery_id == s._ts_delivery_id]
+        )
+        return j.drop("_ts_record_id", "_ts_delivery_id")
+    return v.mutate(**{c: ibis.null(t) for c, t in _TEXT_SCORE_TYPES.items()})
+
+
+def event_rows(
+    engine: Engine,
+    feed: str,
+    as_of: ir.Table,
+    columns: Iterable[str],
+    max_days: int | None,
+    entity_ids: Sequence[str] | None = None,
+    linked_only: bool = True,
+) -> ir.Table:
+    """(as_of, as_of_day, entity_id, record_id, d, columns…) for events known at each date.
+
+    d is the event's age in days (as_of_day − event day) and is always >= 0: events
+    after the as-of date are dropped. Complaints and sentiment are keyed by
+    linked_entity_id; with `linked_only` unlinked ones are dropped.
+    """
+    spec = feed_spec(feed)
+    v = versions_with_validity(engine, feed)
+    if feed in TEXT_FEEDS:
+        v = _with_text_scores(engine, feed, v)
+        v = v.drop("entity_id").rename(entity_id="linked_entity_id")
+    j = _known_at(v, as_of)
+    d = j.as_of_day - day_number(j[spec.event_column])
+    wanted = [c for c in dict.fromkeys(columns) if c not in ("entity_id", "record_id")]
+    rows = j.select(
+        "as_of", "as_of_day", "entity_id", "record_id", *wanted, d=d
+    )
+    cond = rows.d >= 0
+    if linked_only:
+        cond = cond & rows.entity_id.notnull()
+    if max_days is not None:
+        cond = cond & (rows.d < max_days)
+    if entity_ids is not None:
+        cond = cond & rows.entity_id.isin(list(entity_ids))
+    return rows.filter(cond)
