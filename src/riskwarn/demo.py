@@ -38,7 +38,9 @@ def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
         shutil.rmtree(sim_dir)
     if settings.store_path.exists():
         settings.store_path.unlink()
-    print(f"① 模拟省份 / simulating a province: {entities:,} subjects × {months} months → {sim_dir}")
+    print(
+        f"① 模拟省份 / simulating a province: {entities:,} subjects × {months} months → {sim_dir}"
+    )
     summary = simulate(sim_dir, entities=entities, months=months, seed=seed, start=start)
     print(f"   {summary}")
     print("② 接入 / ingesting every delivery")
@@ -52,8 +54,10 @@ def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
         as_of = _month_ends(start, months)[-3:]
         frame = build_features(con, as_of, catalog)
     path = write_feature_matrix(frame, settings, catalog)
-    print(f"   {len(frame):,} rows × {len(catalog.indicators)} indicators "
-          f"(catalog {catalog.version}) → {path}")
+    print(
+        f"   {len(frame):,} rows × {len(catalog.indicators)} indicators "
+        f"(catalog {catalog.version}) → {path}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,108 @@
-"""CLI commands of the features stage (placeholder until the stage lands)."""
+"""`riskwarn features build|describe`: the indicator matrix and its bilingual reference page."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from riskwarn.cli.common import HomeOption, settings_for
 
 __all__ = ["register"]
 
 
+def _open_store(settings):  # type: ignore[no-untyped-def]
+    """The store, read-only (through riskwarn.store.connect when ingest provides it)."""
+    from riskwarn.errors import StoreError
+
+    if not settings.store_path.exists():
+        raise StoreError(f"no store at {settings.store_path}; run `riskwarn ingest DIR` first")
+    import riskwarn.store as store
+
+    connect = getattr(store, "connect", None)
+    if connect is not None:
+        return connect(settings, read_only=True)
+    import duckdb
+
+    con = duckdb.connect(str(settings.store_path), read_only=True)
+    if settings.threads:
+        con.execute(f"SET threads = {int(settings.threads)}")
+    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    return con
+
+
+def _parse_dates(values: list[str]) -> list[dt.date]:
+    out = []
+    for v in values:
+        try:
+            out.append(dt.date.fromisoformat(v))
+        except ValueError:
+            raise typer.BadParameter(
+                f"{v!r} is not a YYYY-MM-DD date", param_hint="--as-of"
+            ) from None
+    return out
+
+
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add the `features` command group to the main app."""
+    group = typer.Typer(
+        help="指标体系 / indicators: build the point-in-time feature matrix, describe the catalog.",
+        no_args_is_help=True,
+    )
+
+    @group.command("build")
+    def build(
+        as_of: Annotated[
+            list[str], typer.Option("--as-of", help="截至日 / as-of date YYYY-MM-DD (repeatable)")
+        ],
+        out: Annotated[
+            Path | None, typer.Option("--out", help="write the Parquet here instead of features/")
+        ] = None,
+        home: HomeOption = None,
+    ) -> None:
+        """生成特征矩阵 / Build the subject × as-of feature matrix from the store."""
+        from riskwarn.features.build import BUILD_ATTR, build_features, write_feature_matrix
+        from riskwarn.features.catalog import load_catalog
+
+        dates = _parse_dates(as_of)
+        settings = settings_for(home)
+        catalog = load_catalog()
+        con = _open_store(settings)
+        try:
+            df = build_features(con, dates, catalog, progress=True)
+        finally:
+            con.close()
+        path = write_feature_matrix(df, settings, catalog, out)
+        report = df.attrs.get(BUILD_ATTR, {})
+        typer.echo(
+            f"特征矩阵 / feature matrix: {path} — {len(df):,} 行 / rows × "
+            f"{len(catalog.indicators)} 指标 / indicators, catalog {catalog.version}, "
+            f"{report.get('seconds', 0):.1f}s"
+        )
+        for day, counts in report.get("unlinked", {}).items():
+            typer.echo(
+                f"  {day}: 未关联主体 / unlinked — 投诉 complaints {counts.get('complaints', 0):,}, "
+                f"舆情 sentiment {counts.get('sentiment', 0):,}"
+            )
+
+    @group.command("describe")
+    def describe(
+        out: Annotated[
+            Path | None, typer.Option("--out", help="write the markdown page to this file")
+        ] = None,
+    ) -> None:
+        """指标说明 / Write the bilingual reference page of the indicator catalog."""
+        from riskwarn.features.catalog import load_catalog
+        from riskwarn.features.describe import describe_catalog
+
+        text = describe_catalog(load_catalog())
+        if out is None:
+            typer.echo(text)
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"指标说明 / reference page: {out}")
+
+    app.add_typer(group, name="features")

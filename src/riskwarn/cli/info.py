@@ -14,8 +14,19 @@ from riskwarn.config import get_settings
 
 __all__ = ["collect_info", "register"]
 
-_PACKAGES = ("numpy", "pandas", "pyarrow", "duckdb", "ibis-framework", "scikit-learn",
-             "lightgbm", "shap", "mlflow", "fastapi", "apscheduler")
+_PACKAGES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "ibis-framework",
+    "scikit-learn",
+    "lightgbm",
+    "shap",
+    "mlflow",
+    "fastapi",
+    "apscheduler",
+)
 
 
 def _version(name: str) -> str:

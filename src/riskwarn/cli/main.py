@@ -7,6 +7,7 @@ import typer
 from riskwarn.cli import features as features_cli
 from riskwarn.cli import info as info_cli
 from riskwarn.cli import ingest as ingest_cli
+from riskwarn.cli import models as models_cli
 from riskwarn.cli import simulate as simulate_cli
 from riskwarn.config import disable_telemetry
 
@@ -32,6 +33,7 @@ def _main() -> None:
 simulate_cli.register(app)
 ingest_cli.register(app)
 features_cli.register(app)
+models_cli.register(app)
 info_cli.register(app)
 
 if __name__ == "__main__":

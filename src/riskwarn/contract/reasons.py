@@ -20,8 +20,14 @@ REJECT_REASONS: dict[str, tuple[str, str]] = {
     "invalid_industry": ("行业代码无效", "not a GB/T 4754 industry code"),
     "future_date": ("日期晚于交付时间", "date later than the delivery's delivered_at"),
     "duplicate_row": ("重复行", "exact duplicate of an earlier row in the same delivery"),
-    "duplicate_key": ("同一交付内主键重复", "same key as an earlier, different row in the same delivery"),
-    "unreadable_row": ("无法解析的行", "the row cannot be parsed (encoding, quoting or column count)"),
+    "duplicate_key": (
+        "同一交付内主键重复",
+        "same key as an earlier, different row in the same delivery",
+    ),
+    "unreadable_row": (
+        "无法解析的行",
+        "the row cannot be parsed (encoding, quoting or column count)",
+    ),
 }
 
 FLAGS: dict[str, tuple[str, str]] = {

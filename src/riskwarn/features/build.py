@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from riskwarn.features.expressions import (
     aggregate_expr,
     attribute_expr,
     derived_expr,
+    distinct_parts,
     filter_expr,
 )
-from riskwarn.features.pit_sources import event_rows, registry_rows
+from riskwarn.features.pit_sources import event_rows, prepared_versions, registry_rows
 from riskwarn.progress import RowProgress
 
 __all__ = [
@@ -93,30 +95,46 @@ def build_with_engine(
     t0 = time.monotonic()
     timings: dict[str, float] = {}
     asof_t = engine.as_of_table(dates)
-    registry = engine.materialize(registry_rows(engine, asof_t), "registry")
-    subjects = _subjects(registry, entity_ids)
+    ctx = _Context(engine, asof_t, catalog, entity_ids)
+    needed = _columns_by_feed(catalog)
     steps = _steps(catalog)
     parts: list[ir.Table] = []
-    with RowProgress("features", total=len(steps) + 1, every_s=10 if progress else 1e9) as bar:
-        step_t = time.monotonic()
-        subj_t = engine.materialize(_subject_attributes(subjects, catalog), "subjects")
-        timings["subjects"] = time.monotonic() - step_t
-        bar.advance(1)
-        for name, build_step in steps:
+    total = len(needed) + len(steps) + 2
+    with RowProgress("features (steps)", total=total, every_s=10 if progress else 1e9) as bar:
+
+        def timed(name: str, fn: Any) -> Any:
             step_t = time.monotonic()
-            part = build_step(engine, asof_t, catalog, entity_ids, registry, subj_t)
-            if part is not None:
-                parts.append(engine.materialize(part, name))
+            out = fn()
             timings[name] = round(time.monotonic() - step_t, 3)
             bar.advance(1)
-    final = _assemble(subj_t, parts, catalog)
+            return out
+
+        ctx.registry = timed(
+            "registry", lambda: engine.materialize(registry_rows(engine, asof_t), "registry")
+        )
+        subjects = _subjects(ctx.registry, entity_ids)
+        ctx.subjects = timed(
+            "subjects",
+            lambda: engine.materialize(_subject_attributes(subjects, catalog), "subjects"),
+        )
+        last_cutoff = ibis.timestamp(
+            dt.datetime.combine(dates[-1] + dt.timedelta(days=1), dt.time())
+        )
+        for feed, cols in needed.items():
+            ctx.prepared[feed] = timed(
+                f"versions_{feed}",
+                lambda f=feed, c=cols: engine.materialize(
+                    prepared_versions(engine, f, c, last_cutoff), f"versions_{f}"
+                ),
+            )
+        for name, build_step in steps:
+            parts += timed(name, lambda b=build_step, n=name: _materialize_step(ctx, b, n))
+    final = _assemble(ctx.subjects, parts, catalog)
     step_t = time.monotonic()
     table = engine.to_arrow(final)
     timings["assemble"] = round(time.monotonic() - step_t, 3)
     df = _to_frame(table, catalog)
-    report = _text_report(engine, asof_t) if any(
-        i.feed in TEXT_FEEDS or i.feed in catalog.sources for i in catalog.indicators
-    ) else {}
+    report = _text_report(ctx)
     df.attrs[BUILD_ATTR] = {
         "catalog_version": catalog.version,
         "as_of": [d.isoformat() for d in dates],
@@ -157,12 +175,40 @@ def _subject_attributes(subjects: ir.Table, catalog: Catalog) -> ir.Table:
     return subjects.select("as_of", "as_of_day", "entity_id", **keys, **attrs)
 
 
+@dataclass
+class _Context:
+    """What every build step reads: the engine, the as-of table and the materialised inputs."""
+
+    engine: Engine
+    as_of: ir.Table
+    catalog: Catalog
+    entity_ids: Sequence[str] | None
+    registry: Any = None
+    subjects: Any = None
+    prepared: dict[str, Any] = field(default_factory=dict)
+
+
 def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
     cols: list[str] = []
     for i in inds:
         cols += [c.column for c in i.filter + i.numerator]
         cols += [c for c in (i.column, i.weight_column, i.event_column) if c]
     return cols
+
+
+def _columns_by_feed(catalog: Catalog) -> dict[str, list[str]]:
+    """Every column any step reads, per event feed (text feeds always get is_spam for the report)."""
+    out: dict[str, list[str]] = {f: [] for f in FEEDS if f != "entities"}
+    for ind in catalog.indicators:
+        if ind.feed in out:
+            out[ind.feed] += _feed_columns([ind])
+    for src in catalog.sources.values():
+        for part in src.parts:
+            out[part.feed] += [c.column for c in part.filter]
+            out[part.feed] += [part.department] if part.department else []
+    for feed in TEXT_FEEDS:
+        out[feed].append("is_spam")
+    return {f: list(dict.fromkeys(c)) for f, c in out.items()}
 
 
 def _max_days(inds: Sequence[Indicator]) -> int | None:
@@ -172,28 +218,46 @@ def _max_days(inds: Sequence[Indicator]) -> int | None:
 
 
 def _feed_step(feed: str):  # type: ignore[no-untyped-def]
-    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
+    def step(ctx: _Context) -> list[ir.Table] | None:
         inds = [
-            i for i in catalog.indicators
+            i for i in ctx.catalog.indicators
             if i.feed == feed and i.agg not in ("attribute", "group_rate")
         ]  # fmt: skip
         if not inds:
             return None
-        rows = event_rows(engine, feed, asof_t, _feed_columns(inds), _max_days(inds), entity_ids)
-        return rows.group_by(["as_of", "entity_id"]).aggregate(
-            **{i.id: aggregate_expr(rows, i) for i in inds}
+        rows = event_rows(
+            ctx.prepared[feed], ctx.as_of, _feed_columns(inds), _max_days(inds), ctx.entity_ids
         )
+        return _aggregate_parts(rows, inds)
 
     return step
 
 
-def _union_rows(engine, asof_t, catalog, source, entity_ids, max_days):  # type: ignore[no-untyped-def]
+def _aggregate_parts(rows: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
+    """One GROUP BY for most indicators, cheaper two-level ones for `distinct` counts."""
+    plain = [i for i in inds if i.agg != "distinct"]
+    parts = distinct_parts(rows, [i for i in inds if i.agg == "distinct"])
+    if plain:
+        parts.insert(
+            0,
+            rows.group_by(["as_of", "entity_id"]).aggregate(
+                **{i.id: aggregate_expr(rows, i) for i in plain}
+            ),
+        )
+    return parts
+
+
+def _union_rows(ctx: _Context, source: str, max_days: int | None) -> ir.Table:
     pieces = []
-    for part in catalog.sources[source].parts:
+    for part in ctx.catalog.sources[source].parts:
         cols = [c.column for c in part.filter] + ([part.department] if part.department else [])
-        rows = event_rows(engine, part.feed, asof_t, cols, max_days, entity_ids)
+        rows = event_rows(ctx.prepared[part.feed], ctx.as_of, cols, max_days, ctx.entity_ids)
         rows = rows.filter(filter_expr(rows, part.filter))
-        dept = rows[part.department] if part.department else ibis.literal(part.department_literal, "string")
+        dept = (
+            rows[part.department]
+            if part.department
+            else ibis.literal(part.department_literal, "string")
+        )
         pieces.append(
             rows.select(
                 "as_of", "as_of_day", "entity_id", "d",
@@ -209,25 +273,25 @@ def _union_rows(engine, asof_t, catalog, source, entity_ids, max_days):  # type:
 
 
 def _source_step(source: str):  # type: ignore[no-untyped-def]
-    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
-        inds = [i for i in catalog.indicators if i.feed == source]
+    def step(ctx: _Context) -> list[ir.Table] | None:
+        inds = [i for i in ctx.catalog.indicators if i.feed == source]
         if not inds:
             return None
-        rows = _union_rows(engine, asof_t, catalog, source, entity_ids, _max_days(inds))
-        return rows.group_by(["as_of", "entity_id"]).aggregate(
-            **{i.id: aggregate_expr(rows, i) for i in inds}
-        )
+        rows = _union_rows(ctx, source, _max_days(inds))
+        return _aggregate_parts(rows, inds)
 
     return step
 
 
 def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
-    def step(engine, asof_t, catalog, entity_ids, registry, subj_t):  # type: ignore[no-untyped-def]
-        cols = _feed_columns([ind])
-        rows = event_rows(engine, ind.feed, asof_t, cols, ind.max_days, None)
-        rows = rows.filter(filter_expr(rows, ind.filter) & (rows.d < (ind.window or 10**6)))
+    def step(ctx: _Context) -> ir.Table:
+        rows = event_rows(ctx.prepared[ind.feed], ctx.as_of, _feed_columns([ind]), ind.max_days)
+        rows = rows.filter(filter_expr(rows, ind.filter))
+        registry, subj_t = ctx.registry, ctx.subjects
         reg = registry.select(
-            "as_of", "entity_id", **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by}
+            "as_of",
+            "entity_id",
+            **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by},
         )
         keys = [f"_key_{k}" for k in ind.group_by]
         e = rows.join(reg, ["as_of", "entity_id"])
@@ -246,7 +310,9 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
         if ind.exclude_self:
             n = n - s._n.fill_null(0).cast("float64")
             v = v - s._v.fill_null(0).cast("float64")
-        prior_rate = ibis.ifelse(s._pn > 0, s._pv.cast("float64") / s._pn.cast("float64"), ibis.null("float64"))
+        prior_rate = ibis.ifelse(
+            s._pn > 0, s._pv.cast("float64") / s._pn.cast("float64"), ibis.null("float64")
+        )
         den = n + ind.prior
         rate = ibis.ifelse(
             den > 0, (v + ind.prior * prior_rate.fill_null(0.0)) / den, ibis.null("float64")
@@ -255,6 +321,12 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
         return s.select("as_of", "entity_id", **{ind.id: rate})
 
     return step
+
+
+def _materialize_step(ctx: _Context, build_step: Any, name: str) -> list[ir.Table]:
+    out = build_step(ctx)
+    exprs = [] if out is None else out if isinstance(out, list) else [out]
+    return [ctx.engine.materialize(e, f"{name}_{n}") for n, e in enumerate(exprs)]
 
 
 def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
@@ -289,14 +361,18 @@ def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.T
             col = col.cast("string").fill_null(ind.fill)
         values[ind.id] = col
     t = t.select("entity_id", "as_of", **values)
-    derived = {i.id: derived_expr(t, i).cast("float64") for i in catalog.indicators if i.feed == "derived"}
+    derived = {
+        i.id: derived_expr(t, i).cast("float64") for i in catalog.indicators if i.feed == "derived"
+    }
     if derived:
         t = t.mutate(**derived)
-    return t.select("entity_id", "as_of", *catalog.ids).order_by(["as_of", "entity_id"])
+    return t.select("entity_id", "as_of", *catalog.ids)
 
 
 def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
     df = table.to_pandas()
+    # sorting here, not in the engine, avoids a wide-row sort of every indicator column
+    df = df.sort_values(["as_of", "entity_id"], kind="stable", ignore_index=True)
     for ind in catalog.indicators:
         if ind.kind == "numeric":
             df[ind.id] = df[ind.id].astype("float64")
@@ -305,16 +381,16 @@ def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
     return df
 
 
-def _text_report(engine: Engine, asof_t: ir.Table) -> dict[str, Any]:
+def _text_report(ctx: _Context) -> dict[str, Any]:
     """Per as-of date: texts known but not linked to a subject, and texts not yet scored."""
     out: dict[str, Any] = {"unlinked": {}, "unscored": {}}
     for feed in TEXT_FEEDS:
-        rows = event_rows(engine, feed, asof_t, ["is_spam"], None, None, linked_only=False)
+        rows = event_rows(ctx.prepared[feed], ctx.as_of, ["is_spam"], None, linked_only=False)
         agg = rows.group_by("as_of").aggregate(
             unlinked=rows.count(where=rows.entity_id.isnull()),
             unscored=rows.count(where=rows.is_spam.isnull()),
         )
-        for as_of, unlinked, unscored in engine.scalar_rows(agg.order_by("as_of")):
+        for as_of, unlinked, unscored in ctx.engine.scalar_rows(agg.order_by("as_of")):
             out["unlinked"].setdefault(as_of.isoformat(), {})[feed] = int(unlinked)
             out["unscored"].setdefault(as_of.isoformat(), {})[feed] = int(unscored)
     return out
@@ -336,8 +412,18 @@ def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         if ind.kind == "numeric":
             x = s.dropna().to_numpy(dtype="float64")
             qs = np.quantile(x, [0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]) if len(x) else [np.nan] * 7
-            row.update(mean=float(x.mean()) if len(x) else np.nan, std=float(x.std()) if len(x) else np.nan)
-            row.update(dict(zip(["min", "p25", "p50", "p75", "p90", "p99", "max"], map(float, qs), strict=True)))
+            row.update(
+                mean=float(x.mean()) if len(x) else np.nan, std=float(x.std()) if len(x) else np.nan
+            )
+            row.update(
+                dict(
+                    zip(
+                        ["min", "p25", "p50", "p75", "p90", "p99", "max"],
+                        map(float, qs),
+                        strict=True,
+                    )
+                )
+            )
         else:
             top = s.value_counts().head(5)
             row["top_values"] = "; ".join(f"{k}={v}" for k, v in top.items())
@@ -345,8 +431,10 @@ def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_feature_matrix(df: pd.DataFrame, settings: Settings, catalog: Catalog) -> Path:
-    """Write the matrix as Parquet under settings.features_dir, with a summary beside it.
+def write_feature_matrix(
+    df: pd.DataFrame, settings: Settings, catalog: Catalog, path: Path | None = None
+) -> Path:
+    """Write the matrix as Parquet under settings.features_dir (or `path`), summary beside it.
 
     The Parquet metadata records the catalog version, the as-of dates and the
     indicator ids; `<name>.summary.json` and `.summary.csv` hold the per-indicator summary.
@@ -355,9 +443,10 @@ def write_feature_matrix(df: pd.DataFrame, settings: Settings, catalog: Catalog)
     if missing:
         raise ValueError(f"feature matrix lacks columns {missing[:5]} of catalog {catalog.version}")
     dates = sorted({d.isoformat() for d in df["as_of"]})
-    settings.features_dir.mkdir(parents=True, exist_ok=True)
-    span = f"{dates[0]}_{dates[-1]}_{len(dates)}d" if dates else "empty"
-    path = settings.features_dir / f"features_{span}_{catalog.version}.parquet"
+    if path is None:
+        span = f"{dates[0]}_{dates[-1]}_{len(dates)}d" if dates else "empty"
+        path = settings.features_dir / f"features_{span}_{catalog.version}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     build = df.attrs.get(BUILD_ATTR, {})

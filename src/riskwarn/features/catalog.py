@@ -219,7 +219,18 @@ def _catalog_files(path: Path) -> list[Path]:
     files = sorted(path.glob("*.yaml"))
     if not files:
         raise CatalogError(f"catalog directory {path} holds no *.yaml family files")
-    return files
+    return sorted(files, key=lambda f: (_declared_order(f), f.name))
+
+
+def _declared_order(f: Path) -> int:
+    """A family file's `order:` (first lines), so families appear in a fixed sequence."""
+    for line in f.read_text(encoding="utf-8").splitlines()[:5]:
+        if line.startswith("order:"):
+            try:
+                return int(line.split(":", 1)[1])
+            except ValueError:
+                raise CatalogError(f"{f.name}: field 'order' must be a whole number") from None
+    return 1000
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -288,9 +299,7 @@ def _feed_columns(feed: str, sources: dict[str, UnionSource]) -> set[str]:
     return cols
 
 
-def _conditions(
-    raw: Any, where: str, field_name: str, columns: set[str]
-) -> tuple[Condition, ...]:
+def _conditions(raw: Any, where: str, field_name: str, columns: set[str]) -> tuple[Condition, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -347,6 +356,13 @@ def _union_source(name: str, raw: Any, fname: str) -> UnionSource:
                        tuple(parts))  # fmt: skip
 
 
+def _column_type(feed: str, column: str) -> str | None:
+    spec = FEEDS.get(feed)
+    if spec is None or column not in spec.column_names:
+        return None
+    return spec.column(column).type
+
+
 def _positive_int(value: Any, where: str, field_name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise CatalogError(f"{where}: field {field_name!r} must be a positive whole number of days")
@@ -389,11 +405,19 @@ def _indicator(
     if isinstance(e["weight"], bool) or not isinstance(e["weight"], int | float):
         raise CatalogError(f"{where}: field 'weight' must be a number")
     threshold = e.get("threshold")
-    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float)
+    ):
         raise CatalogError(f"{where}: field 'threshold' must be a number or null")
     fill = e["fill"]
-    if kind == "numeric" and fill is not None and (isinstance(fill, bool) or not isinstance(fill, int | float)):
-        raise CatalogError(f"{where}: field 'fill' must be a number or null for a numeric indicator")
+    if (
+        kind == "numeric"
+        and fill is not None
+        and (isinstance(fill, bool) or not isinstance(fill, int | float))
+    ):
+        raise CatalogError(
+            f"{where}: field 'fill' must be a number or null for a numeric indicator"
+        )
     if kind == "categorical" and not isinstance(fill, str):
         raise CatalogError(f"{where}: field 'fill' must be a string for a categorical indicator")
     columns = _feed_columns(feed, sources) if feed != "derived" else set()
@@ -412,24 +436,27 @@ def _indicator(
     if agg == "trend":
         if not (isinstance(windows, list) and len(windows) == 2):
             raise CatalogError(f"{where}: field 'windows' must be [recent_days, earlier_days]")
-        windows = (_positive_int(windows[0], where, "windows"), _positive_int(windows[1], where, "windows"))
+        windows = (
+            _positive_int(windows[0], where, "windows"),
+            _positive_int(windows[1], where, "windows"),
+        )
         if window is not None:
             raise CatalogError(f"{where}: field 'window' is not used by trend (use 'windows')")
     elif windows is not None:
         raise CatalogError(f"{where}: field 'windows' is only used by agg 'trend'")
     half_life = e.get("half_life")
-    if agg == "decayed":
-        if isinstance(half_life, bool) or not isinstance(half_life, int | float) or half_life <= 0:
-            raise CatalogError(f"{where}: field 'half_life' must be a positive number of days")
+    if agg == "decayed" and (
+        isinstance(half_life, bool) or not isinstance(half_life, int | float) or half_life <= 0
+    ):
+        raise CatalogError(f"{where}: field 'half_life' must be a positive number of days")
     if agg == "weighted_mean" and e.get("weight_column") not in columns:
         raise CatalogError(f"{where}: field 'weight_column' must name a column of {feed}")
     numerator = _conditions(e.get("numerator"), where, "numerator", columns)
     if agg in ("share", "group_rate") and not numerator:
         raise CatalogError(f"{where}: field 'numerator' is required for agg {agg!r}")
     event_column = e.get("event_column")
-    if event_column is not None:
-        if feed not in FEEDS or FEEDS[feed].column(event_column).type not in ("date", "time"):
-            raise CatalogError(f"{where}: field 'event_column' must be a date/time column of {feed}")
+    if event_column is not None and _column_type(feed, event_column) not in ("date", "time"):
+        raise CatalogError(f"{where}: field 'event_column' must be a date/time column of {feed}")
     transform = e.get("transform")
     if agg == "attribute":
         if transform not in _ATTRIBUTE_TRANSFORMS:
@@ -440,8 +467,12 @@ def _indicator(
             raise CatalogError(f"{where}: field 'tag' is required by transform has_tag")
         if transform == "in" and not e.get("values"):
             raise CatalogError(f"{where}: field 'values' is required by transform 'in'")
-        if transform == "map_prefix" and (not isinstance(e.get("mapping"), dict) or "default" not in e):
-            raise CatalogError(f"{where}: field 'mapping' (prefix: group) and 'default' are required")
+        if transform == "map_prefix" and (
+            not isinstance(e.get("mapping"), dict) or "default" not in e
+        ):
+            raise CatalogError(
+                f"{where}: field 'mapping' (prefix: group) and 'default' are required"
+            )
     group_by = tuple(e.get("group_by") or ())
     if agg == "group_rate" and (not group_by or set(group_by) - _GROUP_KEYS):
         raise CatalogError(f"{where}: field 'group_by' must list keys of {sorted(_GROUP_KEYS)}")

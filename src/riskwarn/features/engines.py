@@ -54,7 +54,11 @@ class DuckDBEngine:
 
     def table(self, name: str) -> Any:
         """An Ibis table over store table/view `name`."""
-        return self.backend.table(name)
+        import warnings
+
+        with warnings.catch_warnings():  # Ibis 12 reads the schema via a deprecated DuckDB call
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self.backend.table(name)
 
     def has_table(self, name: str) -> bool:
         """Whether a table or view `name` exists (e.g. text_scores before text scoring ran)."""
@@ -78,7 +82,7 @@ class DuckDBEngine:
         rows = [(d, as_of_cutoff(d), (d - _EPOCH).days) for d in sorted(set(dates))]
         self.con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?)", rows)
         self._temps.append(name)
-        return self.backend.table(name)
+        return self.table(name)
 
     def materialize(self, expr: Any, label: str) -> Any:
         """Run `expr` into a temp table and return an Ibis table over it."""
@@ -88,19 +92,23 @@ class DuckDBEngine:
         sql = ibis.to_sql(expr, dialect="duckdb")
         self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
         self._temps.append(name)
-        return self.backend.table(name)
+        return self.table(name)
 
     def row_count(self, table: Any) -> int:
         """Rows of a materialised table."""
         import ibis
 
-        return int(self.con.execute(f"SELECT count(*) FROM ({ibis.to_sql(table, dialect='duckdb')})").fetchone()[0])  # type: ignore[index]
+        return int(
+            self.con.execute(
+                f"SELECT count(*) FROM ({ibis.to_sql(table, dialect='duckdb')})"
+            ).fetchone()[0]
+        )  # type: ignore[index]
 
     def to_arrow(self, expr: Any) -> pa.Table:
         """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
         import ibis
 
-        return self.con.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
+        return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
 
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]:
         """Execute a small expression and return its rows as tuples."""

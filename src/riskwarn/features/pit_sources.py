@@ -10,6 +10,7 @@ tiny, so joining it to the versions costs one scan per feed, not one per date.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -20,7 +21,13 @@ from riskwarn.features.engines import Engine
 from riskwarn.features.expressions import day_number
 from riskwarn.store.schema import version_table
 
-__all__ = ["TEXT_SCORES_TABLE", "event_rows", "registry_rows", "versions_with_validity"]
+__all__ = [
+    "TEXT_SCORES_TABLE",
+    "event_rows",
+    "prepared_versions",
+    "registry_rows",
+    "versions_with_validity",
+]
 
 TEXT_SCORES_TABLE = "text_scores"
 _TEXT_SCORE_TYPES = {"is_spam": "boolean", "negativity": "float64", "risk_topics": "array<string>"}
@@ -72,16 +79,41 @@ def _with_text_scores(engine: Engine, feed: str, v: ir.Table) -> ir.Table:
             _ts_delivery_id=s.delivery_id,
             **{c: s[c] for c in TEXT_SCORE_COLUMNS},
         )
-        j = v.left_join(
-            s, [v.record_id == s._ts_record_id, v.delivery_id == s._ts_delivery_id]
-        )
+        j = v.left_join(s, [v.record_id == s._ts_record_id, v.delivery_id == s._ts_delivery_id])
         return j.drop("_ts_record_id", "_ts_delivery_id")
     return v.mutate(**{c: ibis.null(t) for c, t in _TEXT_SCORE_TYPES.items()})
 
 
-def event_rows(
+def prepared_versions(
     engine: Engine,
     feed: str,
+    columns: Iterable[str],
+    last_cutoff: Any = None,
+) -> ir.Table:
+    """The versions of `feed` that some as-of date can see, narrowed to what builders read.
+
+    Columns: entity_id (linked_entity_id for complaints/sentiment), record_id, known_at,
+    _valid_to, _event_day (days since 1970-01-01) and `columns`. Versions replaced before
+    they became known are dropped, and so is anything known only after `last_cutoff`.
+    Materialise it once per build and pass it to `event_rows` for every step.
+    """
+    spec = feed_spec(feed)
+    v = versions_with_validity(engine, feed)
+    if feed in TEXT_FEEDS:
+        v = _with_text_scores(engine, feed, v)
+        v = v.drop("entity_id").rename(entity_id="linked_entity_id")
+    wanted = [c for c in dict.fromkeys(columns) if c not in ("entity_id", "record_id")]
+    cond = v._valid_to.isnull() | (v._valid_to > v.known_at)
+    if last_cutoff is not None:
+        cond = cond & (v.known_at < last_cutoff)
+    return v.filter(cond).select(
+        "entity_id", "record_id", "known_at", "_valid_to", *wanted,
+        _event_day=day_number(v[spec.event_column]),
+    )  # fmt: skip
+
+
+def event_rows(
+    prepared: ir.Table,
     as_of: ir.Table,
     columns: Iterable[str],
     max_days: int | None,
@@ -90,20 +122,14 @@ def event_rows(
 ) -> ir.Table:
     """(as_of, as_of_day, entity_id, record_id, d, columns…) for events known at each date.
 
-    d is the event's age in days (as_of_day − event day) and is always >= 0: events
-    after the as-of date are dropped. Complaints and sentiment are keyed by
-    linked_entity_id; with `linked_only` unlinked ones are dropped.
+    `prepared` comes from `prepared_versions`. d is the event's age in days
+    (as_of_day − event day) and is always >= 0: events after the as-of date are
+    dropped; with `linked_only`, so are complaints/posts not linked to a subject.
     """
-    spec = feed_spec(feed)
-    v = versions_with_validity(engine, feed)
-    if feed in TEXT_FEEDS:
-        v = _with_text_scores(engine, feed, v)
-        v = v.drop("entity_id").rename(entity_id="linked_entity_id")
-    j = _known_at(v, as_of)
-    d = j.as_of_day - day_number(j[spec.event_column])
+    j = _known_at(prepared, as_of)
     wanted = [c for c in dict.fromkeys(columns) if c not in ("entity_id", "record_id")]
     rows = j.select(
-        "as_of", "as_of_day", "entity_id", "record_id", *wanted, d=d
+        "as_of", "as_of_day", "entity_id", "record_id", *wanted, d=j.as_of_day - j._event_day
     )
     cond = rows.d >= 0
     if linked_only:

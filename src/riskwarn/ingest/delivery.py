@@ -120,7 +120,9 @@ def read_delivery(folder: Path, ingest_time: dt.datetime | None = None) -> Deliv
     if manifest is not None:
         raw_id = manifest.get("delivery_id", folder.name)
         if not isinstance(raw_id, str) or not raw_id.strip():
-            raise DeliveryError(f"{folder / MANIFEST}: delivery_id must be a non-empty string, got {raw_id!r}")
+            raise DeliveryError(
+                f"{folder / MANIFEST}: delivery_id must be a non-empty string, got {raw_id!r}"
+            )
         delivery_id = raw_id.strip()
         if "delivered_at" in manifest:
             raw_at = manifest["delivered_at"]
@@ -133,7 +135,9 @@ def read_delivery(folder: Path, ingest_time: dt.datetime | None = None) -> Deliv
             delivered_at = parsed
         raw_backfill = manifest.get("backfill", False)
         if not isinstance(raw_backfill, bool):
-            raise DeliveryError(f"{folder / MANIFEST}: backfill must be true or false, got {raw_backfill!r}")
+            raise DeliveryError(
+                f"{folder / MANIFEST}: backfill must be true or false, got {raw_backfill!r}"
+            )
         backfill = raw_backfill
     files: list[DeliveryFile] = []
     ignored: list[str] = []
@@ -156,7 +160,9 @@ def discover_deliveries(paths: Iterable[Path]) -> list[Delivery]:
     for path in paths:
         path = Path(path)
         if not path.is_dir():
-            raise DeliveryError(f"{path}: not a folder (expected a delivery folder or a folder of them)")
+            raise DeliveryError(
+                f"{path}: not a folder (expected a delivery folder or a folder of them)"
+            )
         if _is_delivery(path):
             found.append(read_delivery(path, ingest_time))
             continue
@@ -184,8 +190,8 @@ def _check_unique(deliveries: Sequence[Delivery]) -> None:
 def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
     """(sha256 hex, size in bytes, estimated records) of a file, reading it once.
 
-    The estimate (newlines for text, decompressed newlines for gzip, 0 for Parquet whose
-    row count the reader knows exactly) only feeds the progress display's ETA.
+    The estimate (newlines for text, decompressed newlines for gzip; a Parquet file's
+    row count comes from its metadata) only feeds the progress display's ETA.
     """
     digest = hashlib.sha256()
     size = 0
@@ -203,6 +209,13 @@ def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
                     lines += chunk.count(b"\n")
         except (OSError, EOFError):
             pass  # a corrupt archive is reported by the reader, row by row
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            lines = pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # noqa: BLE001 - a corrupt file is reported by the reader
+            lines = 0
     if fmt in ("csv", "csv.gz"):
         lines = max(lines - 1, 0)  # header
     return digest.hexdigest(), size, lines

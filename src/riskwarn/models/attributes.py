@@ -11,7 +11,8 @@ __all__ = ["subject_attributes"]
 
 
 def subject_attributes(con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame) -> pd.DataFrame:
-    """city (prefecture code), industry_section (GB/T 4754 letter), entity_type per row of
+    """slice_city (prefecture code), slice_industry_section (GB/T 4754 letter) and
+    slice_entity_type per row of
     `subjects` (entity_id, as_of), from the registry version known at each as-of date."""
     frame = pd.DataFrame(
         {
@@ -30,9 +31,9 @@ def subject_attributes(con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame) -
                     f"""
                     SELECT s._row,
                       CASE WHEN e.region_code LIKE '61%'
-                        THEN substr(e.region_code, 1, 4) || '00' END AS city,
-                      upper(substr(e.industry_code, 1, 1)) AS industry_section,
-                      e.entity_type
+                        THEN substr(e.region_code, 1, 4) || '00' END AS slice_city,
+                      upper(substr(e.industry_code, 1, 1)) AS slice_industry_section,
+                      e.entity_type AS slice_entity_type
                     FROM _attr_subjects s LEFT JOIN (
                       {known_versions_sql("entities", f"TIMESTAMP '{cutoff}'")}
                     ) e ON e.entity_id = s.entity_id
@@ -42,6 +43,6 @@ def subject_attributes(con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame) -
         finally:
             con.unregister("_attr_subjects")
     if not parts:
-        return pd.DataFrame(columns=["city", "industry_section", "entity_type"])
+        return pd.DataFrame(columns=["slice_city", "slice_industry_section", "slice_entity_type"])
     out = pd.concat(parts).sort_values("_row")
     return out.drop(columns="_row").reset_index(drop=True)

@@ -1,8 +1,8 @@
 """The numbers a supervisor cares about, overall and by slice, with bootstrap intervals.
 
 Input is one frame per held-out period: every subject of the test cohorts with its
-score; the label columns of labels.py; slice attributes (city, industry_section,
-entity_type); and, on simulated data, truth columns p_now / p_future.
+score; the label columns of labels.py; slice attributes (slice_city,
+slice_industry_section, slice_entity_type); and, on simulated data, truth columns p_now / p_future.
 
 Capacity k means inspecting the top k share of each cohort's subjects by score. On
 labelled rows, precision@k is the violation rate among inspected subjects in the top k
@@ -32,9 +32,9 @@ __all__ = [
 ]
 
 SLICE_COLUMNS: dict[str, tuple[str, str]] = {
-    "city": ("地市", "city"),
-    "industry_section": ("行业门类", "industry section"),
-    "entity_type": ("主体类型", "subject type"),
+    "slice_city": ("地市", "city"),
+    "slice_industry_section": ("行业门类", "industry section"),
+    "slice_entity_type": ("主体类型", "subject type"),
 }
 
 
@@ -82,10 +82,16 @@ def binary_metrics(
 
 
 def _top_flags(frame: pd.DataFrame, score: str, k: float) -> np.ndarray:
-    """True for rows within the top k share of their own as-of cohort by score."""
-    rank = frame.groupby("as_of")[score].rank(method="first", ascending=False)
-    size = frame.groupby("as_of")[score].transform("size")
-    return (rank <= np.ceil(k * size)).to_numpy()
+    """True for rows within the top k share of their own as-of cohort by score
+    (ties broken by row order, so exactly ceil(k × cohort size) rows per cohort)."""
+    codes, _ = pd.factorize(frame["as_of"])
+    scores = frame[score].to_numpy(float)
+    order = np.lexsort((np.arange(len(scores)), -scores, codes))
+    sizes = np.bincount(codes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(len(scores), dtype=np.int64)
+    rank[order] = np.arange(len(scores)) - np.repeat(starts, sizes)
+    return rank < np.ceil(k * sizes[codes])
 
 
 def capacity_metrics(

@@ -41,7 +41,9 @@ __all__ = [
 FeatureFn = Callable[[duckdb.DuckDBPyConnection, Sequence[dt.date], Any], pd.DataFrame]
 SCORERS = ("lightgbm", "scorecard", "logistic")
 ORACLES = ("oracle_now", "oracle_future", "ceiling")
-_BASELINE_ROWS = 300_000  # logistic regression and ceiling fits use at most this many rows
+_SMALL_DATA_ROWS = 50_000  # below this LightGBM trains on one thread
+_BASELINE_ROWS = 300_000
+_FEATURE_BATCH_ROWS = 1_000_000  # feature rows built per call (memory bound)  # logistic regression and ceiling fits use at most this many rows
 
 
 @dataclass
@@ -104,19 +106,30 @@ def assemble_frame(
     roles = {c: "train" for c in split.train} | {c: "valid" for c in split.valid}
     roles |= {c: "test" for c in split.test}
     parts = []
+    cohorts = list(split.all_cohorts)
+    batch = 1  # the first cohort alone tells how many subjects a cohort has
     with RowProgress("training rows (features + labels)", every_s=30.0) as bar:
-        for cohort in split.all_cohorts:
-            feats = feature_fn(con, [cohort], catalog).reset_index(drop=True)
+        while cohorts:
+            chunk, cohorts = cohorts[:batch], cohorts[batch:]
+            feats = feature_fn(con, chunk, catalog).reset_index(drop=True)
+            batch = max(1, _FEATURE_BATCH_ROWS // max(len(feats) // len(chunk), 1))
             labels = build_labels(con, feats, split.horizon_days, split.label_cutoff)
             attrs = subject_attributes(con, feats)
+            clash = set(feats.columns) & (set(labels.columns) | set(attrs.columns)) - {
+                "entity_id",
+                "as_of",
+            }
+            if clash:
+                raise ModelError(f"indicator ids clash with label/slice columns: {sorted(clash)}")
             frame = pd.concat([feats, labels.drop(columns=["entity_id", "as_of"]), attrs], axis=1)
             if truth_dir is not None:
                 frame = pd.concat(
                     [frame, truth_columns(truth_dir, feats, split.horizon_days)], axis=1
                 )
-            frame["role"] = roles[cohort]
-            if roles[cohort] != "test" and not keep_unlabelled_training:
-                frame = frame[frame["label"].notna()]
+            frame = frame.copy()  # consolidate the builder's many columns before adding one
+            frame["role"] = pd.to_datetime(frame["as_of"]).dt.date.map(roles)
+            if not keep_unlabelled_training:
+                frame = frame[(frame["role"] == "test") | frame["label"].notna()]
             parts.append(frame)
             bar.advance(len(feats))
     out = pd.concat(parts, ignore_index=True)
@@ -158,6 +171,8 @@ def fit_booster(
     patience = int(p.pop("early_stopping_rounds"))
     p.setdefault("metric", "auc")
     p.update(verbosity=-1, seed=seed, deterministic=True, force_row_wise=True)
+    if len(X_train) < _SMALL_DATA_ROWS:
+        p["num_threads"] = 1  # OpenMP spin-waiting costs more than it saves on tiny data
     dtrain = lgb.Dataset(X_train, y_train, weight=w_train, free_raw_data=True)
     dvalid = lgb.Dataset(X_valid, y_valid, weight=w_valid, reference=dtrain)
     return lgb.train(

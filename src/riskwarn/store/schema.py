@@ -5,6 +5,7 @@ Tables (all times naive China Standard Time):
   delivery_files   one row per file of a delivery, with its hash and counts
   v_<feed>         every accepted version of every record, with its provenance
   quarantine       every rejected row: file, line, raw content and every reason
+  entity_names     normalised name of each subject's current registry name (name linking)
 Views:
   <feed>           the current version of each record (latest delivered_at wins)
 """
@@ -73,7 +74,9 @@ def _version_ddl(spec: FeedSpec) -> str:
     cols += [f"{n} {t}" for n, t in PROVENANCE_COLUMNS]
     if spec.name in LINK_FEEDS:
         cols += [f"{n} {t}" for n, t in _LINK_COLUMNS]
-    return f"CREATE TABLE IF NOT EXISTS {version_table(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {version_table(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+    )
 
 
 def _current_view_ddl(spec: FeedSpec) -> str:
@@ -121,6 +124,10 @@ _LEDGER_DDL = (
   reason_codes VARCHAR[] NOT NULL,
   reasons VARCHAR NOT NULL,
   quarantined_at TIMESTAMP NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS entity_names (
+  entity_id VARCHAR NOT NULL,
+  name_key VARCHAR
 )""",
 )
 

@@ -27,23 +27,23 @@ __all__ = [
 
 DEFAULT_BITS = 20
 DEFAULT_NGRAMS = (1, 3)
-_MUL = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-_MIX = np.uint64(0x94D049BB133111EB)
+_MUL = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
+_MIX = np.uint32(0x27D4EB2F)
 
 
 class NgramHits(NamedTuple):
     """Every n-gram occurrence of a batch: its text (row) and hashed column."""
 
-    rows: np.ndarray  # int64, ascending
+    rows: np.ndarray  # int64
     cols: np.ndarray  # int64 in [0, 2**bits)
     n_rows: int
     width: int
 
 
 def _codepoints(texts: Sequence[str]) -> np.ndarray:
-    """All texts, lower-cased, as one uint64 code-point array; each text followed by a 0."""
+    """All texts, lower-cased, as one uint32 code-point array; each text followed by a 0."""
     joined = "\x00".join(texts).lower() + "\x00"
-    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
 
 def hash_char_ngrams(
@@ -57,7 +57,7 @@ def hash_char_ngrams(
     cp = _codepoints(texts)
     is_sep = cp == 0
     row_of = np.cumsum(is_sep) - is_sep  # the text each position belongs to
-    shift = np.uint64(64 - bits)
+    shift = np.uint32(32 - bits)
     rows_parts: list[np.ndarray] = []
     cols_parts: list[np.ndarray] = []
     lo, hi = ngrams
@@ -67,7 +67,7 @@ def hash_char_ngrams(
             if m <= 0:
                 continue
             valid = ~is_sep[:m]
-            h = (cp[:m] + np.uint64(n << 21)) * _MUL[0]
+            h = (cp[:m] + np.uint32(n << 21)) * _MUL[0]
             for k in range(1, n):
                 valid &= ~is_sep[k : k + m]
                 h = (h ^ cp[k : k + m]) * _MUL[k]

@@ -1,38 +1,40 @@
 """The spam flag: a text is spam when advert evidence dominates what is left after cleaning.
 
+Evidence = spam phrases + links/contacts removed by cleaning. A text with evidence is spam
+when less than CONTENT_PER_EVIDENCE characters of substance remain per piece of evidence
+(an advert with a shop name attached is still an advert; a long complaint that quotes a
+phone number is not), or when it carries HEAVY_SPAM_PHRASES spam phrases or more.
+
 Spam never raises risk: the scorer gives a spam text negativity 0 and no topics. The rule is
-monotone — more advert evidence (spam phrases, links, contacts) never turns a spam text back
-into a non-spam one — which is what lets adding spam never increase a subject's risk.
+monotone — more advert evidence never turns a spam text back into a non-spam one — which is
+what makes adding spam unable to increase a subject's risk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from riskwarn.features.text.clean import Cleaned, content_chars
+from riskwarn.features.text.clean import CleanBatch, Cleaned
 
-__all__ = ["HEAVY_SPAM_PHRASES", "MIN_CONTENT", "SHORT_CONTENT", "is_spam", "spam_flags"]
+__all__ = ["CONTENT_PER_EVIDENCE", "HEAVY_SPAM_PHRASES", "is_spam", "spam_flags"]
 
-MIN_CONTENT = 8  # below this much substance, any advert evidence makes the text spam
-SHORT_CONTENT = 20  # below this, two spam phrases make it spam
+CONTENT_PER_EVIDENCE = 10  # substance (CJK chars + words) a report needs per piece of evidence
 HEAVY_SPAM_PHRASES = 5  # this many spam phrases make any text spam
 
 
+def _rule(spam: np.ndarray, links: np.ndarray, content: np.ndarray) -> np.ndarray:
+    evidence = spam + links
+    return (evidence > 0) & (
+        (spam >= HEAVY_SPAM_PHRASES) | (content < CONTENT_PER_EVIDENCE * evidence)
+    )
+
+
+def spam_flags(batch: CleanBatch) -> np.ndarray:
+    """Whether each text of a cleaned batch is an advert / spam rather than a report."""
+    return _rule(batch.spam_phrases, batch.links, batch.content)
+
+
 def is_spam(cleaned: Cleaned) -> bool:
-    """Whether a cleaned text is an advert / spam rather than a report."""
-    evidence = cleaned.spam_phrases + cleaned.links
-    if evidence == 0:
-        return False
-    if cleaned.spam_phrases >= HEAVY_SPAM_PHRASES:
-        return True
-    content = content_chars(cleaned.text)
-    if content < MIN_CONTENT:
-        return True
-    return cleaned.spam_phrases >= 2 and content < SHORT_CONTENT
-
-
-def spam_flags(cleaned: Sequence[Cleaned]) -> np.ndarray:
-    """`is_spam` over a batch, as a boolean array."""
-    return np.fromiter((is_spam(c) for c in cleaned), dtype=bool, count=len(cleaned))
+    """`spam_flags` for one cleaned text."""
+    one = np.array([0])
+    return bool(_rule(one + cleaned.spam_phrases, one + cleaned.links, one + cleaned.content)[0])

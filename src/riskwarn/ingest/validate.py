@@ -1,0 +1,255 @@
+"""Row validation against the contract, generated from contract/schema.py and run as DuckDB SQL.
+
+Every rule is derived from a column's declared type (no per-feed validators): required,
+USCC check character, region and industry code shapes, enums, ISO dates and times, decimals,
+integers, booleans, dates after the delivery, and duplicates within the delivery. Each row
+gets every problem it has, as (reason code, text naming field and value), and its flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from riskwarn.contract.regions import CITIES, COUNTIES, PROVINCE_CODE
+from riskwarn.contract.schema import ColumnSpec, FeedSpec
+from riskwarn.ingest.readers import STAGE_TABLE
+from riskwarn.ingest.timeparse import cst_timestamp_sql
+from riskwarn.store.schema import column_sql_type
+
+__all__ = ["BOOL_FALSE", "BOOL_TRUE", "INDUSTRY_PATTERN", "validation_sql"]
+
+BOOL_TRUE = ("true", "1", "是", "属实")
+BOOL_FALSE = ("false", "0", "否", "不属实")
+INDUSTRY_PATTERN = "[A-T][0-9]{0,4}"
+_WS = "' \t\r\n\u3000'"
+_DECIMAL_RX = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+def _ts(value: dt.datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def _problem(cond: str, code: str, text: str) -> str:
+    return f"CASE WHEN {cond} THEN {{'code': '{code}', 'text': {text}}} END"
+
+
+def _shown(t: str) -> str:
+    """SQL text showing a value the way Python's repr shows a plain string: quoted."""
+    return f"'''' || {t} || ''''"
+
+
+class _Column:
+    """SQL pieces for one contract column: its normalised value, problems and flags."""
+
+    def __init__(self, col: ColumnSpec, delivered_at: dt.datetime, tolerance_h: float) -> None:
+        self.col = col
+        self.raw = _q(col.name)
+        self.t = _q("t_" + col.name)  # trimmed, NULL when blank
+        self.delivered_at = delivered_at
+        self.tolerance_h = tolerance_h
+        self.label = _lit(col.name + ": ")
+
+    def value(self) -> str:
+        """The stored (typed, normalised) value; NULL when absent or invalid."""
+        c, t = self.col, self.t
+        kind = c.type
+        if kind == "text":
+            return f"CASE WHEN {t} IS NOT NULL THEN {self.raw} END"
+        if kind == "uscc":
+            return f"upper({t})"
+        if kind in ("enum", "region", "industry"):
+            return t
+        if kind == "date":
+            return f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({t} AS DATE) END"
+        if kind == "time":
+            return cst_timestamp_sql(t)
+        if kind == "decimal":
+            return f"CASE WHEN regexp_full_match({t}, '{_DECIMAL_RX}') THEN TRY_CAST({t} AS {column_sql_type(c)}) END"
+        if kind == "integer":
+            return (
+                f"CASE WHEN regexp_full_match({t}, '[+-]?[0-9]+') THEN TRY_CAST({t} AS BIGINT) END"
+            )
+        if kind == "bool":
+            return (
+                f"CASE WHEN lower({t}) IN {_list(BOOL_TRUE)} THEN TRUE "
+                f"WHEN lower({t}) IN {_list(BOOL_FALSE)} THEN FALSE END"
+            )
+        raise ValueError(f"column {c.name!r}: unknown contract type {kind!r}")
+
+    def problems(self, v: str) -> list[str]:
+        """Problem expressions given `v`, the SQL of this column's parsed value."""
+        c, t, label = self.col, self.t, self.label
+        out: list[str] = []
+        if c.required:
+            out.append(
+                _problem(
+                    f"{t} IS NULL", "missing_required", f"{label} || 'required field is empty'"
+                )
+            )
+        present = f"{t} IS NOT NULL"
+        kind = c.type
+        if kind == "uscc":
+            out.append(
+                _problem(
+                    f"{present} AND rw_uscc_problem({v}) IS NOT NULL",
+                    "invalid_uscc",
+                    f"{label} || rw_uscc_problem({v})",
+                )
+            )
+        elif kind == "enum":
+            out.append(
+                _problem(
+                    f"{present} AND {t} NOT IN {_list(c.values)}",
+                    "invalid_enum",
+                    f"{label} || {_shown(t)} || ' is not one of {', '.join(c.values)}'",
+                )
+            )
+        elif kind == "region":
+            out.append(
+                _problem(
+                    f"{present} AND {self._region_invalid()}",
+                    "invalid_region",
+                    f"{label} || {self._region_reason()}",
+                )
+            )
+        elif kind == "industry":
+            out.append(
+                _problem(
+                    f"{present} AND NOT regexp_full_match({t}, '{INDUSTRY_PATTERN}')",
+                    "invalid_industry",
+                    f"{label} || {_shown(t)} || ' is not a section letter A-T followed by up to 4 digits'",
+                )
+            )
+        elif kind in ("date", "time", "decimal", "integer", "bool"):
+            code, what = {
+                "date": ("invalid_date", "is not a YYYY-MM-DD date"),
+                "time": ("invalid_time", "is not an ISO 8601 time"),
+                "decimal": ("invalid_number", "is not a decimal number in range"),
+                "integer": ("invalid_number", "is not an integer"),
+                "bool": ("invalid_bool", "is not one of " + "/".join(BOOL_TRUE + BOOL_FALSE)),
+            }[kind]
+            out.append(
+                _problem(f"{present} AND {v} IS NULL", code, f"{label} || {_shown(t)} || ' {what}'")
+            )
+        if kind in ("date", "time"):
+            limit = self.delivered_at + dt.timedelta(hours=self.tolerance_h)
+            out.append(
+                _problem(
+                    f"CAST({v} AS TIMESTAMP) > {_ts(limit)}",
+                    "future_date",
+                    f"{label} || CAST({v} AS VARCHAR) || "
+                    f"' is later than the delivery''s delivered_at {self.delivered_at:%Y-%m-%d %H:%M:%S} "
+                    f"+ {self.tolerance_h:g}h'",
+                )
+            )
+        return out
+
+    def flags(self, v: str) -> list[str]:
+        if self.col.type == "uscc":
+            return [f"CASE WHEN {v} IS NOT NULL AND {v} <> {self.raw} THEN 'normalised_id' END"]
+        if self.col.type == "region":
+            return [
+                f"CASE WHEN {self.t} IS NOT NULL AND {self._region_unknown_county()} THEN 'unknown_county' END"
+            ]
+        return []
+
+    # region rules mirror contract/regions.py judge_region
+    def _region_known(self) -> str:
+        known = (PROVINCE_CODE, *CITIES, *COUNTIES)
+        return f"{self.t} IN {_list(known)}"
+
+    def _region_city_known(self) -> str:
+        return f"(substr({self.t}, 1, 4) || '00') IN {_list(tuple(CITIES))}"
+
+    def _region_unknown_county(self) -> str:
+        t = self.t
+        return (
+            f"(NOT {self._region_known()} AND regexp_full_match({t}, '61[0-9]{{4}}') "
+            f"AND {self._region_city_known()})"
+        )
+
+    def _region_invalid(self) -> str:
+        return f"(NOT {self._region_known()} AND NOT {self._region_unknown_county()})"
+
+    def _region_reason(self) -> str:
+        t = self.t
+        return (
+            f"CASE WHEN NOT regexp_full_match({t}, '[0-9]{{6}}') THEN {_shown(t)} || ' is not a 6-digit division code' "
+            f"WHEN left({t}, 2) <> '61' THEN {_shown(t)} || ' is outside Shaanxi (61xxxx)' "
+            f"ELSE {_shown(t)} || ' is under no Shaanxi prefecture city' END"
+        )
+
+
+def validation_sql(
+    spec: FeedSpec, delivered_at: dt.datetime, tolerance_hours: float, backfill: bool
+) -> str:
+    """SELECT over the staging table giving each row's typed values, problems, flags and known_at.
+
+    Output columns: file_idx, source_file, source_line, the contract columns (typed), extra,
+    flags (VARCHAR[]), problems (list of {code, text}), known_at.
+    """
+    cols = [_Column(c, delivered_at, tolerance_hours) for c in spec.columns]
+    trimmed = ", ".join(f"nullif(trim({x.raw}, {_WS}), '') AS {x.t}" for x in cols)
+    values = ", ".join(f"{x.value()} AS {_q('v_' + x.col.name)}" for x in cols)
+    problems: list[str] = []
+    flags: list[str] = []
+    for x in cols:
+        v = _q("v_" + x.col.name)
+        problems += x.problems(v)
+        flags += x.flags(v)
+    key_v = _q("v_" + spec.key)
+    raw_cols = ", ".join(x.raw for x in cols)
+    problems.append(
+        _problem(
+            "unreadable IS NULL AND rw_dup_row > 1",
+            "duplicate_row",
+            "'row: exact duplicate of ' || rw_first_file || ' record ' || rw_first_line || ' in this delivery'",
+        )
+    )
+    problems.append(
+        _problem(
+            f"unreadable IS NULL AND rw_dup_row = 1 AND {key_v} IS NOT NULL AND rw_dup_key > 1",
+            "duplicate_key",
+            f"{_lit(spec.key + ': ')} || {_shown(key_v)} || ' already delivered in ' || rw_key_file || "
+            "' record ' || rw_key_line || ' of this delivery, with different content'",
+        )
+    )
+    unreadable = (
+        "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
+    )
+    event = _q("v_" + spec.event_column)
+    known_at = f"CAST({event} AS TIMESTAMP)" if backfill else _ts(delivered_at)
+    out_values = ", ".join(f"{_q('v_' + c)} AS {_q(c)}" for c in spec.column_names)
+    order = "ORDER BY file_idx, source_line"
+    return f"""
+WITH t AS (SELECT *, {trimmed} FROM {STAGE_TABLE}),
+v AS (SELECT *, {values} FROM t),
+d AS (
+  SELECT *,
+    row_number() OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_dup_row,
+    first_value(source_file) OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_first_file,
+    first_value(source_line) OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_first_line,
+    row_number() OVER (PARTITION BY {key_v} {order}) AS rw_dup_key,
+    first_value(source_file) OVER (PARTITION BY {key_v} {order}) AS rw_key_file,
+    first_value(source_line) OVER (PARTITION BY {key_v} {order}) AS rw_key_line
+  FROM v)
+SELECT file_idx, source_file, source_line, {out_values}, extra,
+  CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[]
+       ELSE list_filter([{", ".join(flags) or "NULL"}]::VARCHAR[], lambda x: x IS NOT NULL) END AS flags,
+  CASE WHEN unreadable IS NOT NULL THEN {unreadable}
+       ELSE list_filter([{", ".join(problems)}], lambda x: x IS NOT NULL) END AS problems,
+  {known_at} AS known_at
+FROM d
+"""

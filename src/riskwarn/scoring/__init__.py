@@ -1,0 +1,1 @@
+"""Scoring: the champion model applied to subjects, point-in-time."""
