@@ -91,7 +91,7 @@ def word_model_auc(texts: tuple[str, ...], y: np.ndarray, train, test) -> None:
     rate = len(texts) / (time.perf_counter() - t0)
     hasher = FeatureHasher(n_features=1 << 20, input_type="string", alternate_sign=False)
     x = normalize(hasher.transform(words))
-    fit = LogisticRegression(C=float(MODEL_PARAMS["C"]), solver="liblinear").fit(x[train], y[train])
+    fit = LogisticRegression(C=MODEL_PARAMS.C, solver="liblinear").fit(x[train], y[train])
     p = fit.predict_proba(x[test])[:, 1]
     report("jieba-word LR (same split)", y[test], p)
     print(f"  jieba segmentation speed: {rate:,.0f} texts/s ({len(texts):,} texts)")

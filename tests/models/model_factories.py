@@ -78,7 +78,8 @@ def build_province(path: Path, entities: int = 3000, months: int = 16, seed: int
     """A store with a latent risk per subject that drives violations and complaints.
 
     Each month's events are delivered on the 1st of the next month at 02:00; random draws
-    carry a draw probability that is higher for food businesses (a weighted draw).
+    carry a draw probability that is higher for food businesses (a weighted draw). The true
+    violation probability is written like the simulator's truth/entity_month.parquet.
     """
     rng = np.random.default_rng(seed)
     con = duckdb.connect(str(path))
@@ -156,6 +157,15 @@ def build_province(path: Path, entities: int = 3000, months: int = 16, seed: int
             | _prov(len(cidx), f"d{m}", delivered, m + 1)
         )
         _insert(con, "v_complaints", comp)
+    truth = path.parent / "truth"
+    truth.mkdir(exist_ok=True)
+    pd.DataFrame(
+        {
+            "entity_id": np.repeat(ids, months + 6),
+            "month": np.tile([_month_start(m) for m in range(months + 6)], entities),
+            "p_violation": np.repeat(risk, months + 6),
+        }
+    ).to_parquet(truth / "entity_month.parquet")
     deliveries = pd.DataFrame(
         {
             "delivery_id": [f"d{m}" for m in range(months)],
@@ -209,3 +219,23 @@ def toy_features(
     out = pd.concat(parts, ignore_index=True)
     out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
     return out
+
+
+def fast_config(**sections: dict[str, object]):  # type: ignore[no-untyped-def]
+    """Model config for the toy province: 60-day labels, quick LightGBM, no bootstrap;
+    `sections` override further keys (e.g. gate={...})."""
+    from riskwarn.models.config import load_model_config
+
+    base = load_model_config()
+    lgb = dict(base.get("training", "lightgbm")) | {
+        "learning_rate": 0.1,
+        "num_leaves": 15,
+        "n_estimators": 300,
+        "early_stopping_rounds": 20,
+    }
+    cfg = base.with_overrides(
+        labels={"horizon_days": 60, "min_random_draw_rows": 100},
+        evaluation={"bootstrap": 0, "shap_rows": 300},
+        training={"lightgbm": lgb},
+    )
+    return cfg.with_overrides(**sections) if sections else cfg

@@ -122,7 +122,9 @@ def test_isotonic_calibration_keeps_order_and_fixes_scale() -> None:
     k=st.sampled_from([0.01, 0.05, 0.1, 0.5]),
 )
 @settings(max_examples=100, deadline=None)
-def test_capacity_takes_the_top_share_of_each_cohort(scores: list[float], cohorts: int, k: float) -> None:
+def test_capacity_takes_the_top_share_of_each_cohort(
+    scores: list[float], cohorts: int, k: float
+) -> None:
     from riskwarn.models.evaluate import _top_flags
 
     frame = pd.DataFrame({"score": scores, "as_of": [i % cohorts for i in range(len(scores))]})

@@ -11,15 +11,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from model_factories import ToyCatalog, toy_features
+from model_factories import ToyCatalog, fast_config, toy_features
 
-from riskwarn.models.config import load_model_config
 from riskwarn.models.train import train_models
 
 CUTOFF = dt.date(2024, 5, 1)  # the province's last delivery
-CFG = load_model_config().with_overrides(
-    labels={"horizon_days": 60, "min_random_draw_rows": 100}, evaluation={"bootstrap": 0}
-)
+CFG = fast_config(evaluation={"bootstrap": 20})
 
 
 def _append_future(path: Path) -> None:

@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from model_factories import ToyCatalog, toy_features
+from model_factories import ToyCatalog, fast_config, toy_features
 
 from riskwarn.config import get_settings
 from riskwarn.errors import ModelError
-from riskwarn.models.config import load_model_config
 from riskwarn.models.registry import (
     MODEL_NAME,
     champion_uri,
@@ -31,9 +30,8 @@ from riskwarn.scoring.batch import score_subjects, write_scores
 CUTOFF = dt.date(2024, 5, 1)
 # the toy province is small: judge on all inspections, keep the ECE bound loose, and let the
 # first model in regardless of baselines so the champion-vs-challenger rules are what is tested
-CFG = load_model_config().with_overrides(
+CFG = fast_config(
     labels={"horizon_days": 60, "min_random_draw_rows": 100_000},
-    evaluation={"bootstrap": 0},
     gate={"baseline_margin": -1.0, "ece_bound": 1.0, "large_slice_min_count": 10**9},
 )
 

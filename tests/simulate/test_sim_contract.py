@@ -106,6 +106,7 @@ def test_clean_rows_follow_the_contract(small_sim, reader):
     dirt = pq.read_table(out / "truth" / "dirt.parquet").to_pylist()
     faulty = {(d["delivery_id"], d["file"], d["line"]) for d in dirt}
     checked = Counter()
+    keys = set()  # (delivery, feed, key): a key appears once per delivery, or ingest sees duplicate_key
     for folder, path, feed in _files(out):
         header, rows = reader(path)
         assert header == list(FEEDS[feed].column_names), path
@@ -118,6 +119,9 @@ def test_clean_rows_follow_the_contract(small_sim, reader):
             key = tuple(row.values())
             assert key not in seen, (path, line, "clean rows are never exact duplicates")
             seen.add(key)
+            record = (folder.name, feed, row[FEEDS[feed].key])
+            assert record not in keys, (path, line, "no duplicate_key within a delivery")
+            keys.add(record)
             checked[feed] += 1
     assert set(checked) == set(FEEDS)
 

@@ -94,16 +94,6 @@ class DuckDBEngine:
         self._temps.append(name)
         return self.table(name)
 
-    def row_count(self, table: Any) -> int:
-        """Rows of a materialised table."""
-        import ibis
-
-        return int(
-            self.con.execute(
-                f"SELECT count(*) FROM ({ibis.to_sql(table, dialect='duckdb')})"
-            ).fetchone()[0]
-        )  # type: ignore[index]
-
     def to_arrow(self, expr: Any) -> pa.Table:
         """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
         import ibis

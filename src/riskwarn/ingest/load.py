@@ -20,13 +20,14 @@ from riskwarn.ingest.link import refresh_entity_names, relink
 from riskwarn.ingest.macros import install_macros
 from riskwarn.ingest.readers import STAGE_TABLE, create_stage, stage_file
 from riskwarn.ingest.report import DeliveryReport, FileReport
-from riskwarn.ingest.validate import validation_sql
+from riskwarn.ingest.validate import duplicates_sql, validation_sql
 from riskwarn.progress import RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
 __all__ = ["hash_delivery", "load_delivery"]
 
 _CHECKED = "rw_checked"
+_DUPS = "rw_dups"
 
 
 def _lit(text: str) -> str:
@@ -147,8 +148,8 @@ def load_delivery(
         con.execute("ROLLBACK")
         raise
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
-        con.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+        for temp in (_CHECKED, _DUPS, STAGE_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     report.seconds = time.monotonic() - t0
     return report
 
@@ -168,10 +169,12 @@ def _load_feed(
         n = stage_file(con, f, idx, spec)
         if progress is not None:
             progress.advance(n)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPS} AS {duplicates_sql(spec)}")
     sql = validation_sql(
-        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill
+        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill, _DUPS
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {sql}")
+    con.execute(f"DROP TABLE {_DUPS}")
     table = version_table(spec.name)
     cols = list(spec.column_names)
     prov = [n for n, _ in PROVENANCE_COLUMNS]

@@ -54,7 +54,11 @@ def cst_timestamp_sql(v: str) -> str:
         f"coalesce(TRY_CAST(nullif(substr({digits}, 3, 2), '') AS INTEGER), 0)) END)"
     )
     local = f"TRY_CAST({day} || ' ' || CASE WHEN {clock} = '' THEN '00:00:00' ELSE {clock} END AS TIMESTAMP)"
+    # fast path for the common shapes: seconds precision, no offset or +08:00
+    fast = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\+08:00)?"
     return (
-        f"(CASE WHEN regexp_full_match({v}, '{ISO_TIME_REGEX}') THEN "
+        f"(CASE WHEN regexp_full_match({v}, '{fast}') "
+        f"THEN TRY_CAST(replace(left({v}, 19), 'T', ' ') AS TIMESTAMP) "
+        f"WHEN regexp_full_match({v}, '{ISO_TIME_REGEX}') THEN "
         f"{local} + to_minutes(CAST({_CST_MINUTES} - {off_min} AS BIGINT)) END)"
     )

@@ -12,6 +12,7 @@ import datetime as dt
 
 from riskwarn.contract.regions import CITIES, COUNTIES, PROVINCE_CODE
 from riskwarn.contract.schema import ColumnSpec, FeedSpec
+from riskwarn.ingest.macros import USCC_PATTERN, uscc_expected_sql
 from riskwarn.ingest.readers import STAGE_TABLE
 from riskwarn.ingest.timeparse import cst_timestamp_sql
 from riskwarn.store.schema import column_sql_type
@@ -41,8 +42,29 @@ def _ts(value: dt.datetime) -> str:
     return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
 
 
-def _problem(cond: str, code: str, text: str) -> str:
-    return f"CASE WHEN {cond} THEN {{'code': '{code}', 'text': {text}}} END"
+Problem = tuple[str, str, str]  # (SQL condition, reason code, SQL text naming field and value)
+
+
+def _problem(cond: str, code: str, text: str) -> Problem:
+    return (cond, code, text)
+
+
+def _problem_list(problems: list[Problem]) -> str:
+    """SQL list of {code, text} structs; built only for rows with at least one problem."""
+    if not problems:
+        return "[]"
+    any_cond = " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems)
+    items = ", ".join(f"CASE WHEN {c} THEN {{'code': '{code}', 'text': {t}}} END" for c, code, t in problems)
+    return f"CASE WHEN {any_cond} THEN list_filter([{items}], lambda x: x IS NOT NULL) ELSE [] END"
+
+
+def _flag_list(flags: list[tuple[str, str]]) -> str:
+    """SQL VARCHAR[] of flag codes whose condition holds."""
+    if not flags:
+        return "[]::VARCHAR[]"
+    any_cond = " OR ".join(f"coalesce({c}, FALSE)" for c, _ in flags)
+    items = ", ".join(f"CASE WHEN {c} THEN '{code}' END" for c, code in flags)
+    return f"CASE WHEN {any_cond} THEN list_filter([{items}], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END"
 
 
 def _shown(t: str) -> str:
@@ -88,10 +110,10 @@ class _Column:
             )
         raise ValueError(f"column {c.name!r}: unknown contract type {kind!r}")
 
-    def problems(self, v: str) -> list[str]:
-        """Problem expressions given `v`, the SQL of this column's parsed value."""
+    def problems(self, v: str) -> list[Problem]:
+        """Problems given `v`, the SQL of this column's parsed value."""
         c, t, label = self.col, self.t, self.label
-        out: list[str] = []
+        out: list[Problem] = []
         if c.required:
             out.append(
                 _problem(
@@ -101,12 +123,13 @@ class _Column:
         present = f"{t} IS NOT NULL"
         kind = c.type
         if kind == "uscc":
+            # a fast test on every row; the macro spells the reason out only for bad ones
+            ok = (
+                f"(regexp_full_match({v}, '{USCC_PATTERN}{{18}}') "
+                f"AND substr({v}, 18, 1) = {uscc_expected_sql(v)})"
+            )
             out.append(
-                _problem(
-                    f"{present} AND rw_uscc_problem({v}) IS NOT NULL",
-                    "invalid_uscc",
-                    f"{label} || rw_uscc_problem({v})",
-                )
+                _problem(f"{present} AND NOT {ok}", "invalid_uscc", f"{label} || rw_uscc_problem({v})")
             )
         elif kind == "enum":
             out.append(
@@ -156,13 +179,12 @@ class _Column:
             )
         return out
 
-    def flags(self, v: str) -> list[str]:
+    def flags(self, v: str) -> list[tuple[str, str]]:
+        """(SQL condition, flag code) pairs of this column."""
         if self.col.type == "uscc":
-            return [f"CASE WHEN {v} IS NOT NULL AND {v} <> {self.raw} THEN 'normalised_id' END"]
+            return [(f"{v} IS NOT NULL AND {v} <> {self.raw}", "normalised_id")]
         if self.col.type == "region":
-            return [
-                f"CASE WHEN {self.t} IS NOT NULL AND {self._region_unknown_county()} THEN 'unknown_county' END"
-            ]
+            return [(f"{self.t} IS NOT NULL AND {self._region_unknown_county()}", "unknown_county")]
         return []
 
     # region rules mirror contract/regions.py judge_region
@@ -192,64 +214,75 @@ class _Column:
         )
 
 
+def key_sql(spec: FeedSpec, raw: str | None = None) -> str:
+    """SQL of a row's normalised record key (upper-cased for USCC keys), NULL when blank."""
+    col = spec.column(spec.key)
+    t = f"nullif(trim({raw or _q(col.name)}, {_WS}), '')"
+    return f"upper({t})" if col.type == "uscc" else t
+
+
+def duplicates_sql(spec: FeedSpec) -> str:
+    """SELECT of the staged rows whose key occurs more than once in the delivery, with their
+    rank among exact copies (dup_row) and among rows of the same key (dup_key), file order."""
+    raw_cols = ", ".join(_q(c) for c in spec.column_names)
+    order = "ORDER BY file_idx, source_line"
+    by_row = f"PARTITION BY {raw_cols}, extra {order}"
+    by_key = f"PARTITION BY rw_key {order}"
+    return f"""
+WITH k AS (SELECT *, {key_sql(spec)} AS rw_key FROM {STAGE_TABLE} WHERE unreadable IS NULL),
+dk AS (SELECT rw_key FROM k WHERE rw_key IS NOT NULL GROUP BY rw_key HAVING count(*) > 1)
+SELECT file_idx, source_line,
+  row_number() OVER ({by_row}) AS rw_dup_row,
+  first_value(source_file) OVER ({by_row}) AS rw_first_file,
+  first_value(source_line) OVER ({by_row}) AS rw_first_line,
+  row_number() OVER ({by_key}) AS rw_dup_key,
+  first_value(source_file) OVER ({by_key}) AS rw_key_file,
+  first_value(source_line) OVER ({by_key}) AS rw_key_line
+FROM k SEMI JOIN dk USING (rw_key)
+"""
+
+
 def validation_sql(
-    spec: FeedSpec, delivered_at: dt.datetime, tolerance_hours: float, backfill: bool
+    spec: FeedSpec,
+    delivered_at: dt.datetime,
+    tolerance_hours: float,
+    backfill: bool,
+    duplicates_table: str,
 ) -> str:
     """SELECT over the staging table giving each row's typed values, problems, flags and known_at.
 
-    Output columns: file_idx, source_file, source_line, the contract columns (typed), extra,
-    flags (VARCHAR[]), problems (list of {code, text}), known_at.
+    `duplicates_table` holds duplicates_sql(spec)'s result. Output columns: file_idx,
+    source_file, source_line, the contract columns (typed), extra, flags (VARCHAR[]),
+    problems (list of {code, text}), known_at.
     """
     cols = [_Column(c, delivered_at, tolerance_hours) for c in spec.columns]
     trimmed = ", ".join(f"nullif(trim({x.raw}, {_WS}), '') AS {x.t}" for x in cols)
     values = ", ".join(f"{x.value()} AS {_q('v_' + x.col.name)}" for x in cols)
-    problems: list[str] = []
-    flags: list[str] = []
+    problems: list[Problem] = []
+    flags: list[tuple[str, str]] = []
     for x in cols:
         v = _q("v_" + x.col.name)
         problems += x.problems(v)
         flags += x.flags(v)
     key_v = _q("v_" + spec.key)
-    raw_cols = ", ".join(x.raw for x in cols)
-    problems.append(
-        _problem(
-            "unreadable IS NULL AND rw_dup_row > 1",
-            "duplicate_row",
-            "'row: exact duplicate of ' || rw_first_file || ' record ' || rw_first_line || ' in this delivery'",
-        )
-    )
-    problems.append(
-        _problem(
-            f"unreadable IS NULL AND rw_dup_row = 1 AND {key_v} IS NOT NULL AND rw_dup_key > 1",
-            "duplicate_key",
-            f"{_lit(spec.key + ': ')} || {_shown(key_v)} || ' already delivered in ' || rw_key_file || "
-            "' record ' || rw_key_line || ' of this delivery, with different content'",
-        )
-    )
-    unreadable = (
-        "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
-    )
+    problems.append(_problem(
+        "rw_dup_row > 1", "duplicate_row",
+        "'row: exact duplicate of ' || rw_first_file || ' record ' || rw_first_line || ' in this delivery'"))
+    problems.append(_problem(
+        "rw_dup_row = 1 AND rw_dup_key > 1", "duplicate_key",
+        f"{_lit(spec.key + ': ')} || {_shown(key_v)} || ' already delivered in ' || rw_key_file || "
+        "' record ' || rw_key_line || ' of this delivery, with different content'"))
+    unreadable = "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
     event = _q("v_" + spec.event_column)
     known_at = f"CAST({event} AS TIMESTAMP)" if backfill else _ts(delivered_at)
     out_values = ", ".join(f"{_q('v_' + c)} AS {_q(c)}" for c in spec.column_names)
-    order = "ORDER BY file_idx, source_line"
     return f"""
-WITH t AS (SELECT *, {trimmed} FROM {STAGE_TABLE}),
-v AS (SELECT *, {values} FROM t),
-d AS (
-  SELECT *,
-    row_number() OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_dup_row,
-    first_value(source_file) OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_first_file,
-    first_value(source_line) OVER (PARTITION BY {raw_cols}, extra, unreadable, raw_text {order}) AS rw_first_line,
-    row_number() OVER (PARTITION BY {key_v} {order}) AS rw_dup_key,
-    first_value(source_file) OVER (PARTITION BY {key_v} {order}) AS rw_key_file,
-    first_value(source_line) OVER (PARTITION BY {key_v} {order}) AS rw_key_line
-  FROM v)
+WITH t AS (SELECT s.*, {trimmed}, d.* EXCLUDE (file_idx, source_line)
+           FROM {STAGE_TABLE} s LEFT JOIN {duplicates_table} d USING (file_idx, source_line)),
+v AS (SELECT *, {values} FROM t)
 SELECT file_idx, source_file, source_line, {out_values}, extra,
-  CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[]
-       ELSE list_filter([{", ".join(flags) or "NULL"}]::VARCHAR[], lambda x: x IS NOT NULL) END AS flags,
-  CASE WHEN unreadable IS NOT NULL THEN {unreadable}
-       ELSE list_filter([{", ".join(problems)}], lambda x: x IS NOT NULL) END AS problems,
+  CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[] ELSE {_flag_list(flags)} END AS flags,
+  CASE WHEN unreadable IS NOT NULL THEN {unreadable} ELSE {_problem_list(problems)} END AS problems,
   {known_at} AS known_at
-FROM d
+FROM v
 """

@@ -104,6 +104,17 @@ def model_card(result: Any, version: str, decision: Any) -> str:
         lines += ["### 与真值比较 / Against simulator truth", ""]
         lines += [f"- {k}: {_fmt(v)}" for k, v in result.comparisons.items()]
         lines.append("")
+    if getattr(result, "folds", None):
+        lines += ["### 滚动起点 / Earlier rolling origins", ""]
+        lines += ["| test | " + " | ".join(k for k in result.folds[0] if k != "test") + " |"]
+        lines += ["|---|" + "---|" * (len(result.folds[0]) - 1)]
+        for fold in result.folds:
+            lines.append(
+                f"| {fold['test']} | "
+                + " | ".join(_fmt(v) for k, v in fold.items() if k != "test")
+                + " |"
+            )
+        lines.append("")
     lines += ["## 切片 / Slices", ""]
     if flagged.empty:
         lines.append("No slice with enough labelled rows is worse than overall by the set margin.")

@@ -69,8 +69,10 @@ class FeaturePipeline:
             values = pd.to_numeric(frame[col], errors="coerce")
             out[col] = values.astype("float64").to_numpy(na_value=np.nan)
         for col in self.categorical:
+            levels = self.categories_[col]
             as_str = frame[col].astype("string").astype(object).where(frame[col].notna(), None)
-            out[col] = pd.Categorical(as_str, categories=self.categories_[col])
+            known = as_str.where(as_str.isin(levels), None)  # unseen levels become missing
+            out[col] = pd.Categorical(known, categories=levels)
         return pd.DataFrame(out, index=frame.index)[self.columns]
 
     def input_example(self, frame: pd.DataFrame, rows: int = 5) -> pd.DataFrame:

@@ -116,6 +116,8 @@ def _run_metrics(result: Any) -> dict[str, float]:
                 out[f"{base}.n_labelled"] = row.n_labelled
             out[f"{prefix}slices_flagged"] = float(ev.slices["flagged_worse"].sum())
     out |= result.comparisons
+    for i, fold in enumerate(getattr(result, "folds", [])):
+        out |= {f"fold{i}.{k}": v for k, v in fold.items() if k != "test"}
     out |= result.ipw_validation
     out |= {f"time_{k}": v for k, v in result.timings.items()}
     return _finite(out)
@@ -223,7 +225,10 @@ def log_training_run(
     import mlflow
 
     from riskwarn.models.card import model_card
-    from riskwarn.models.pyfunc import RiskPyfunc, model_signature, pip_requirements
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*type hints.*")  # we return plain arrays
+        from riskwarn.models.pyfunc import RiskPyfunc, model_signature, pip_requirements
 
     client = configure_mlflow(settings)
     mlflow.set_experiment(EXPERIMENT)

@@ -61,6 +61,7 @@ class TrainResult:
     comparisons: dict[str, float] = field(default_factory=dict)
     shap_sample: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    folds: list[dict[str, Any]] = field(default_factory=list)  # earlier rolling origins
 
     @property
     def catalog_version(self) -> str:
@@ -292,7 +293,7 @@ def train_models(
     feature_fn = feature_fn or _default_feature_fn
     cutoff = label_cutoff or default_label_cutoff(con)
     all_cohorts = list(cohorts) if cohorts is not None else default_cohorts(con, cutoff)
-    split = temporal_splits(
+    splits = temporal_splits(
         all_cohorts,
         config.horizon_days,
         cutoff,
@@ -300,7 +301,9 @@ def train_models(
         test_cohorts=int(config.get("splits", "test_cohorts")),
         folds=int(config.get("splits", "folds")),
         max_train_cohorts=int(config.get("splits", "max_train_cohorts")),
-    )[-1]
+    )
+    folds = [_fold_summary(con, catalog, s, feature_fn, config) for s in splits[:-1]]
+    split = splits[-1]
     frame = assemble_frame(
         con,
         catalog,
@@ -311,7 +314,36 @@ def train_models(
         progress=progress,
     )
     timings["assemble_s"] = time.perf_counter() - t0
-    return fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings)
+    result = fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings)
+    result.folds = folds
+    return result
+
+
+_FOLD_METRICS = (
+    "auc_random_draw",
+    "auc_labelled",
+    "ece_random_draw",
+    "precision_at_10pct_labelled",
+)
+
+
+def _fold_summary(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Any,
+    split: Split,
+    feature_fn: FeatureFn,
+    config: ModelConfig,
+) -> dict[str, Any]:
+    """An earlier rolling origin: the same fit, evaluated on its own test cohorts (no bootstrap)."""
+    quick = config.with_overrides(evaluation={"bootstrap": 0, "shap_rows": 0})
+    res = fit_and_evaluate(
+        assemble_frame(con, catalog, split, feature_fn), split, catalog, quick, 0
+    )
+    out: dict[str, Any] = {"test": split.describe()["test"]}
+    for name in SCORERS:
+        for key in _FOLD_METRICS:
+            out[f"{name}.{key}"] = res.evaluations[name].metrics.get(key, float("nan"))
+    return out
 
 
 def fit_and_evaluate(

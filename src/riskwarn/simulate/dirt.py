@@ -88,7 +88,11 @@ def _time_text(day: int, hour: int = 10) -> str:
 def inject(
     rng: np.random.Generator, table: pa.Table, feed: str, delivered_day: int, rate: float
 ) -> tuple[pa.Table, list[dict]]:
-    """Return the faulty table (row order final) and one log entry per fault (line, record_id, kind, expected, column)."""
+    """Return the faulty table (row order final) and one log entry per fault.
+
+    Entries hold line, record_id, kind, expected, column and source_row (the row's index in
+    the table given).
+    """
     n = table.num_rows
     if n == 0 or rate <= 0:
         return table, []
@@ -185,5 +189,5 @@ def inject(
         line = copy_line[e["row"]] if e["kind"] == "duplicate_row" else int(position[e["row"]]) + 1
         e["line"] = line
         e["record_id"] = record_ids[line - 1].as_py()
-        del e["row"]
+        e["source_row"] = e.pop("row")
     return table, log

@@ -358,3 +358,18 @@ def _penalties_and_consequences(
         ("lag", np.zeros(ok.sum(), int)),
     ):
         j[key] = np.concatenate([j[key], val])
+    # some penalised subjects sue the department (administrative cases) 2-6 months later
+    sue = np.flatnonzero(np.isin(sev, [1, 2, 3, 4]) & (rng.random(len(ent)) < 0.03))
+    aj_day = day[sue] + rng.integers(60, 181, len(sue))
+    aj_month = np.searchsorted(starts, aj_day, side="right") - 1
+    ok = aj_month < T
+    for key, val in (
+        ("ent", ent[sue][ok]),
+        ("month", aj_month[ok]),
+        ("day", aj_day[ok]),
+        ("case", np.full(ok.sum(), 1)),
+        ("role", np.zeros(ok.sum(), int)),
+        ("stress", np.zeros(ok.sum(), bool)),
+        ("lag", np.zeros(ok.sum(), int)),
+    ):
+        j[key] = np.concatenate([j[key], val])

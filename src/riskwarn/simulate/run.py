@@ -37,6 +37,8 @@ from riskwarn.simulate.writer import file_format, write_feed_file, write_manifes
 __all__ = ["SimulationSummary", "simulate"]
 
 CHUNK_SIZE = 100_000
+# faults after which ingest still keeps the row (a duplicate's original is kept too)
+_KEPT = ("accepted", "unknown_county", "duplicate_row")
 
 
 @dataclass
@@ -103,6 +105,7 @@ def _run_chunk(
     deliveries = Path(out) / "deliveries"
     rows: dict[str, int] = {}
     dirt_parts = []
+    rejected = np.zeros(n, dtype=bool)
     for f_idx, feed in enumerate(FEED_NAMES):
         table = chunk.tables[feed]
         deliv = table["_deliv"].to_numpy()
@@ -114,9 +117,15 @@ def _run_chunk(
             if part.num_rows == 0:
                 continue
             delivered_day = int(cal.delivered_day(np.array([d]))[0])
+            clean = part
             part, log = inject(
                 _chunk_rng(seed, index, f_idx, d), part, feed, delivered_day, dirt_rate
             )
+            if (
+                feed == "entities"
+            ):  # registry rows ingest will reject: their names are unknown to it
+                gone = [e["source_row"] for e in log if e["expected"] not in _KEPT]
+                rejected[clean["_ent"].take(pa.array(gone, pa.int64())).to_numpy()] = True
             ext, bom = file_format(seed, feed, d)
             name = f"{feed}_part{index:04d}.{ext}"
             write_feed_file(
@@ -150,7 +159,7 @@ def _run_chunk(
     mentions = _name_deliveries(mentions, names, ("delivery",))
     return _ChunkResult(
         index,
-        _entities_truth(pop, lat, cal),
+        _entities_truth(pop, lat, cal).append_column("registry_row_rejected", pa.array(rejected)),
         _entity_month_truth(pop, lat, cal),
         dirt,
         corr,
@@ -256,12 +265,14 @@ def _normalise_names(names: pa.Array) -> pa.Array:
 
 
 def _expected_links(truth: Path) -> None:
-    """Add to name_mentions.parquet the link a unique-normalised-name match should make."""
-    names = pq.read_table(truth / "entities.parquet", columns=["name"])["name"]
+    """Add to name_mentions.parquet the link a unique-normalised-name match should make.
+
+    Names are compared among registered subjects whose registry row ingest accepts.
+    """
+    reg = pq.read_table(truth / "entities.parquet", columns=["name", "registry_row_rejected"])
+    names = reg.filter(pc.invert(reg["registry_row_rejected"]))["name"].combine_chunks()
     counts = (
-        pa.table({"norm": _normalise_names(names.combine_chunks())})
-        .group_by("norm")
-        .aggregate([("norm", "count")])
+        pa.table({"norm": _normalise_names(names)}).group_by("norm").aggregate([("norm", "count")])
     )
     mentions = pq.read_table(truth / "name_mentions.parquet")
     norm = _normalise_names(mentions["given_name"].combine_chunks())

@@ -11,10 +11,12 @@ scoring cannot compute features differently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "DEFAULT_BITS",
@@ -91,6 +93,8 @@ def ngram_matrix(
     texts: Sequence[str], bits: int = DEFAULT_BITS, ngrams: tuple[int, int] = DEFAULT_NGRAMS
 ) -> sp.csr_matrix:
     """The feature vectors of `texts` as a sparse (len(texts) × 2**bits) matrix, for training."""
+    import scipy.sparse as sp
+
     hits = hash_char_ngrams(texts, bits, ngrams)
     values = _row_scale(hits)[hits.rows]
     matrix = sp.csr_matrix((values, (hits.rows, hits.cols)), shape=(hits.n_rows, hits.width))

