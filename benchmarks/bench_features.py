@@ -6,8 +6,8 @@ Creates (once, reused when present) a store with the given subjects and events s
 over the six event feeds (about 5 % of records corrected by a later version, text
 scores for complaints and sentiment), then runs, each in a fresh process:
   floor   a bare DuckDB GROUP BY: five windowed aggregates per subject over all events
-  one     build_features for one as-of date
-  twelve  build_features for 12 monthly as-of dates
+  one     build_features (a DataFrame) for one as-of date
+  twelve  build_feature_file (Parquet written by the engine) for 12 monthly as-of dates
 and prints rows/s, wall time and peak RSS of each.
 """
 
@@ -198,15 +198,20 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
         ).fetchone()[0]  # type: ignore[index]
         dates = [dt.date(2024, 12, 31)]
     else:
-        from riskwarn.features.build import build_features
+        from riskwarn.config import get_settings
+        from riskwarn.features.build import build_feature_file, build_features
 
         if phase == "one":
             dates = [dt.date(2024, 12, 31)]
-        else:
+            df = build_features(con, dates, progress=True)
+            out = len(df)
+            steps = df.attrs["riskwarn_build"]["step_seconds"]
+        else:  # many dates: streamed to Parquet by the engine, as `riskwarn features build` does
             dates = [dt.date(2024, m, 1) for m in range(1, 13)]
-        df = build_features(con, dates, progress=True)
-        out = len(df)
-        steps = df.attrs["riskwarn_build"]["step_seconds"]
+            target = path.parent / "matrix_12.parquet"
+            build_feature_file(con, dates, get_settings(path.parent), path=target, progress=True)
+            build = json.loads(target.with_suffix(".summary.json").read_text())["build"]
+            out, steps = build["rows"], build["step_seconds"]
     wall = time.monotonic() - t0
     steps = locals().get("steps", {})
     print(json.dumps({

@@ -63,13 +63,20 @@ def _run(code: str, *args: str) -> tuple[dict, float, float]:
 
 def _print(label: str, result: dict, wall: float, rss: float) -> None:
     rows = result["rows"]
-    print(f"{label:<28} rows={rows:>12,}  rows/s={rows / wall:>12,.0f}  wall_s={wall:>8.1f}  "
-          f"peak_rss_MiB={rss:>8,.0f}", flush=True)
+    print(
+        f"{label:<28} rows={rows:>12,}  rows/s={rows / wall:>12,.0f}  wall_s={wall:>8.1f}  "
+        f"peak_rss_MiB={rss:>8,.0f}",
+        flush=True,
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, help="a simulated province (its deliveries/ folder or parent)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data", type=Path, help="a simulated province (its deliveries/ folder or parent)"
+    )
     ap.add_argument("--entities", type=int, help="simulate a province of this many subjects first")
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--home", type=Path, help="data directory for the store (default: a temp dir)")
@@ -85,8 +92,11 @@ def main() -> None:
             data = Path(tmp) / "province"
             t = time.monotonic()
             simulate(data, entities=args.entities, months=args.months, seed=0)
-            print(f"simulated {args.entities:,} subjects × {args.months} months in "
-                  f"{time.monotonic() - t:.1f}s → {data}", flush=True)
+            print(
+                f"simulated {args.entities:,} subjects × {args.months} months in "
+                f"{time.monotonic() - t:.1f}s → {data}",
+                flush=True,
+            )
         deliveries = data / "deliveries" if (data / "deliveries").is_dir() else data
         size = sum(p.stat().st_size for p in deliveries.rglob("*") if p.is_file())
         print(f"data: {deliveries} ({size / 2**20:,.0f} MiB on disk)", flush=True)
@@ -96,8 +106,11 @@ def main() -> None:
         home = args.home or Path(tmp) / "home"
         result, wall, rss = _run(_INGEST, str(home), str(deliveries))
         _print("riskwarn ingest", result, wall, rss)
-        print(f"deliveries={result['deliveries']}  rejected={result['rejected']:,}  "
-              f"ingest/floor wall = {wall / max(fwall, 1e-9):.1f}×", flush=True)
+        print(
+            f"deliveries={result['deliveries']}  rejected={result['rejected']:,}  "
+            f"ingest/floor wall = {wall / max(fwall, 1e-9):.1f}×",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

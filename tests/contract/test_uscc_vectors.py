@@ -10,8 +10,13 @@ from hypothesis import strategies as st
 from riskwarn.contract.uscc import CHARSET, is_valid_uscc, uscc_problem
 from riskwarn.ingest.macros import install_macros
 
-VALID = ["91110000600037341L", "91310115MA1K3BTP2B", "121200004013590816", "92340602MA2PBMEM24",
-         "91610000220522345A"]
+VALID = [
+    "91110000600037341L",
+    "91310115MA1K3BTP2B",
+    "121200004013590816",
+    "92340602MA2PBMEM24",
+    "91610000220522345A",
+]
 INVALID = ["91110000600037341N"]
 
 
@@ -61,7 +66,9 @@ def test_every_single_character_substitution_is_rejected(con, code: str, pos: in
 
 def test_exhaustive_substitutions_agree_between_python_and_sql(con) -> None:
     """All 18 × 30 substitutions from the USCC set of every vector, in one SQL pass."""
-    codes = [c[:i] + ch + c[i + 1 :] for c in VALID for i in range(18) for ch in CHARSET if ch != c[i]]
+    codes = [
+        c[:i] + ch + c[i + 1 :] for c in VALID for i in range(18) for ch in CHARSET if ch != c[i]
+    ]
     got = con.execute(
         "SELECT c, rw_uscc_problem(c) FROM unnest(?::VARCHAR[]) t(c)", [codes]
     ).fetchall()

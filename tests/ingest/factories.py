@@ -33,7 +33,9 @@ def make_uscc(rng: random.Random, region: str = "610103") -> str:
     return body + check_char(body)
 
 
-def _value(col: ColumnSpec, rng: random.Random, day: dt.date, entity_ids: Sequence[str]) -> str | None:
+def _value(
+    col: ColumnSpec, rng: random.Random, day: dt.date, entity_ids: Sequence[str]
+) -> str | None:
     if not col.required and rng.random() < 0.2:
         return None
     if col.type == "uscc":
@@ -47,19 +49,27 @@ def _value(col: ColumnSpec, rng: random.Random, day: dt.date, entity_ids: Sequen
     if col.type == "date":
         return (day - dt.timedelta(days=rng.randrange(0, 30))).isoformat()
     if col.type == "time":
-        t = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60), rng.randrange(60)))
+        t = dt.datetime.combine(
+            day, dt.time(rng.randrange(24), rng.randrange(60), rng.randrange(60))
+        )
         return t.isoformat()
     if col.type == "decimal":
-        return f"{rng.uniform(0, 1):.4f}" if col.name == "draw_probability" else f"{rng.uniform(0, 9e5):.2f}"
+        return (
+            f"{rng.uniform(0, 1):.4f}"
+            if col.name == "draw_probability"
+            else f"{rng.uniform(0, 9e5):.2f}"
+        )
     if col.type == "integer":
         return str(rng.randrange(10**6))
     if col.type == "bool":
         return rng.choice(["true", "false", "属实", "不属实", "1", "0"])
-    text = rng.choice(["门店卫生差, 有\"异味\"", "价格\n不透明", "正常", "西安某公司", "预付卡 跑路"])
+    text = rng.choice(['门店卫生差, 有"异味"', "价格\n不透明", "正常", "西安某公司", "预付卡 跑路"])
     return f"{col.name}-{rng.randrange(1000)} {text}"
 
 
-def clean_row(spec: FeedSpec, rng: random.Random, key: str, day: dt.date, entity_ids: Sequence[str]) -> Row:
+def clean_row(
+    spec: FeedSpec, rng: random.Random, key: str, day: dt.date, entity_ids: Sequence[str]
+) -> Row:
     """A contract-valid row of `spec` with the given key, events on or before `day`."""
     row = {c.name: _value(c, rng, day, entity_ids) for c in spec.columns}
     row[spec.key] = key
@@ -93,7 +103,9 @@ class DeliverySpec:
         return f"{feed}_{self.delivery_id}.{self.formats.get(feed, 'csv')}"
 
 
-def write_file(path: Path, spec: FeedSpec, rows: Sequence[Row], fmt: str, extra: Sequence[str] = ()) -> None:
+def write_file(
+    path: Path, spec: FeedSpec, rows: Sequence[Row], fmt: str, extra: Sequence[str] = ()
+) -> None:
     """Write `rows` in contract format `fmt` (CSV with a BOM, gzip CSV, Parquet of strings, JSONL)."""
     columns = list(spec.column_names) + list(extra)
     if fmt in ("csv", "csv.gz"):
@@ -131,7 +143,9 @@ def write_delivery(root: Path, d: DeliverySpec) -> Path:
     return folder
 
 
-def inject(rows: list[Row], spec: FeedSpec, rng: random.Random, kind: str, idx: int) -> tuple[str, str | None]:
+def inject(
+    rows: list[Row], spec: FeedSpec, rng: random.Random, kind: str, idx: int
+) -> tuple[str, str | None]:
     """Make rows[idx] dirty in the way `kind` names; returns (expected code, column)."""
     row = rows[idx]
     cols = {c.type: c for c in spec.columns}

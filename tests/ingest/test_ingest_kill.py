@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.ingest.factories import DeliverySpec, clean_row, make_uscc, write_delivery
+from tests.ingest.test_ingest_properties import snapshot
 
 from riskwarn.contract.schema import FEEDS
 from riskwarn.ingest import ingest
-from tests.ingest.factories import DeliverySpec, clean_row, make_uscc, write_delivery
-from tests.ingest.test_ingest_properties import snapshot
 
 # runs ingest in a child process that stops for good inside the delivery's transaction, after
 # every feed's versions and quarantine rows are written and before the ledger row and COMMIT
@@ -46,8 +46,12 @@ def _delivery(delivery_id: str, at: dt.datetime, seed: int, n: int) -> DeliveryS
     ids = [make_uscc(rng) for _ in range(50)]
     rows = {
         "entities": [clean_row(FEEDS["entities"], rng, i, at.date(), ids) for i in ids],
-        "complaints": [clean_row(FEEDS["complaints"], rng, f"c{k}", at.date(), ids) for k in range(n)],
-        "inspections": [clean_row(FEEDS["inspections"], rng, f"i{k}", at.date(), ids) for k in range(n)],
+        "complaints": [
+            clean_row(FEEDS["complaints"], rng, f"c{k}", at.date(), ids) for k in range(n)
+        ],
+        "inspections": [
+            clean_row(FEEDS["inspections"], rng, f"i{k}", at.date(), ids) for k in range(n)
+        ],
     }
     rows["complaints"][0]["entity_id"] = "not-a-uscc"  # something for the quarantine too
     return DeliverySpec(delivery_id, at, rows, formats={"inspections": "parquet"})
@@ -62,8 +66,10 @@ def test_sigkill_inside_a_delivery_leaves_the_store_as_before(tmp_path, settings
     marker = tmp_path / "inside"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(settings.home), str(second), str(marker)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", CHILD, str(settings.home), str(second), str(marker)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60

@@ -8,33 +8,39 @@ import json
 import random
 
 import pytest
+from tests.ingest.conftest import query
+from tests.ingest.factories import DeliverySpec, clean_row, make_uscc, write_delivery
 
 from riskwarn.contract.schema import FEEDS
 from riskwarn.errors import DeliveryError
 from riskwarn.ingest import ingest
-from tests.ingest.conftest import query
-from tests.ingest.factories import DeliverySpec, clean_row, make_uscc, write_delivery
 
 
 def _delivery(rng: random.Random, delivery_id: str, at: dt.datetime, n: int = 20) -> DeliverySpec:
     ids = [make_uscc(rng) for _ in range(5)]
     rows = {
         "entities": [clean_row(FEEDS["entities"], rng, i, at.date(), ids) for i in ids],
-        "penalties": [clean_row(FEEDS["penalties"], rng, f"p{k}", at.date(), ids) for k in range(n)],
+        "penalties": [
+            clean_row(FEEDS["penalties"], rng, f"p{k}", at.date(), ids) for k in range(n)
+        ],
     }
     return DeliverySpec(delivery_id, at, rows, formats={"penalties": "jsonl"})
 
 
 def test_ingesting_the_same_delivery_twice_changes_nothing(tmp_path, settings) -> None:
-    folder = write_delivery(tmp_path / "in", _delivery(random.Random(1), "d1", dt.datetime(2024, 5, 1, 2)))
+    folder = write_delivery(
+        tmp_path / "in", _delivery(random.Random(1), "d1", dt.datetime(2024, 5, 1, 2))
+    )
     [first] = ingest([folder], settings, progress=False)
     before = query(settings, "SELECT * FROM v_penalties ORDER BY ALL") + query(
-        settings, "SELECT * FROM deliveries ORDER BY ALL")
+        settings, "SELECT * FROM deliveries ORDER BY ALL"
+    )
     [again] = ingest([folder], settings, progress=False)
     assert first.status == "ingested" and again.status == "already_ingested"
     assert again.rows_accepted == first.rows_accepted == 25
     after = query(settings, "SELECT * FROM v_penalties ORDER BY ALL") + query(
-        settings, "SELECT * FROM deliveries ORDER BY ALL")
+        settings, "SELECT * FROM deliveries ORDER BY ALL"
+    )
     assert after == before
 
 
@@ -48,7 +54,9 @@ def test_same_delivery_id_with_different_content_names_the_files(tmp_path, setti
     with pytest.raises(DeliveryError) as err:
         ingest([folder], settings, progress=False)
     msg = str(err.value)
-    assert "'d1'" in msg and "penalties_d1.jsonl (changed)" in msg and "judgments_new.csv (new)" in msg
+    assert (
+        "'d1'" in msg and "penalties_d1.jsonl (changed)" in msg and "judgments_new.csv (new)" in msg
+    )
     assert query(settings, "SELECT count(*) FROM deliveries") == [(1,)]
 
 
@@ -61,10 +69,14 @@ def test_a_folder_of_deliveries_is_ingested_in_delivered_at_order(tmp_path, sett
     reports = ingest([root], settings, progress=False)
     assert [r.delivery_id for r in reports] == ["b-first", "a-second"]
     assert query(settings, "SELECT delivery_id, delivery_seq FROM deliveries ORDER BY 2") == [
-        ("b-first", 1), ("a-second", 2)]
+        ("b-first", 1),
+        ("a-second", 2),
+    ]
 
 
-def test_a_delivery_without_manifest_is_named_after_its_folder_and_delivered_now(tmp_path, settings) -> None:
+def test_a_delivery_without_manifest_is_named_after_its_folder_and_delivered_now(
+    tmp_path, settings
+) -> None:
     spec = _delivery(random.Random(3), "loose-2024-06", dt.datetime(2024, 5, 1, 2))
     spec.manifest = False
     folder = write_delivery(tmp_path, spec)

@@ -28,7 +28,9 @@ def test_simulated_dirt_reconciles_exactly(province: Path, settings) -> None:
     assert reports and all(r.status == "ingested" for r in reports)
     con = duckdb.connect(str(settings.store_path), read_only=True)
     try:
-        con.execute(f"CREATE TEMP TABLE dirt AS SELECT * FROM read_parquet('{province / 'truth' / 'dirt.parquet'}')")
+        con.execute(
+            f"CREATE TEMP TABLE dirt AS SELECT * FROM read_parquet('{province / 'truth' / 'dirt.parquet'}')"
+        )
         rejects = tuple(REJECT_REASONS)
         # every injected reject-fault is in quarantine with its expected reason
         missing = con.execute(
@@ -43,13 +45,22 @@ def test_simulated_dirt_reconciles_exactly(province: Path, settings) -> None:
         extra = con.execute(
             "SELECT q.delivery_id, q.source_file, q.source_line, q.reasons FROM quarantine q "
             "ANTI JOIN (SELECT * FROM dirt WHERE expected IN ?) d ON q.delivery_id = d.delivery_id "
-            "AND q.source_file = d.file AND q.source_line = d.line", [rejects]
+            "AND q.source_file = d.file AND q.source_line = d.line",
+            [rejects],
         ).fetchall()
         assert extra == []
         # flagged and repaired faults are accepted, with their flag
         versions = " UNION ALL ".join(
             f"SELECT delivery_id, source_file, source_line, flags FROM v_{f}"
-            for f in ("entities", "complaints", "inspections", "penalties", "blacklist", "sentiment", "judgments")
+            for f in (
+                "entities",
+                "complaints",
+                "inspections",
+                "penalties",
+                "blacklist",
+                "sentiment",
+                "judgments",
+            )
         )
         not_accepted = con.execute(
             f"SELECT d.delivery_id, d.file, d.line, d.expected FROM dirt d LEFT JOIN ({versions}) v "
@@ -62,10 +73,13 @@ def test_simulated_dirt_reconciles_exactly(province: Path, settings) -> None:
         # counts reconcile: every row the simulator wrote was read, read = accepted + rejected,
         # and the ledger agrees with the tables
         summary = json.loads((province / "truth" / "summary.json").read_text())
-        per_feed = dict(con.execute("SELECT feed, sum(rows_read) FROM delivery_files GROUP BY feed").fetchall())
+        per_feed = dict(
+            con.execute("SELECT feed, sum(rows_read) FROM delivery_files GROUP BY feed").fetchall()
+        )
         assert per_feed == summary["rows"]
         read, acc, rej = con.execute(
-            "SELECT sum(rows_read), sum(rows_accepted), sum(rows_rejected) FROM deliveries").fetchone()
+            "SELECT sum(rows_read), sum(rows_accepted), sum(rows_rejected) FROM deliveries"
+        ).fetchone()
         assert read == acc + rej
         assert rej == con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
         assert acc == con.execute(f"SELECT count(*) FROM ({versions})").fetchone()[0]

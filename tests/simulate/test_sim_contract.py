@@ -106,7 +106,9 @@ def test_clean_rows_follow_the_contract(small_sim, reader):
     dirt = pq.read_table(out / "truth" / "dirt.parquet").to_pylist()
     faulty = {(d["delivery_id"], d["file"], d["line"]) for d in dirt}
     checked = Counter()
-    keys = set()  # (delivery, feed, key): a key appears once per delivery, or ingest sees duplicate_key
+    keys = (
+        set()
+    )  # (delivery, feed, key): a key appears once per delivery, or ingest sees duplicate_key
     for folder, path, feed in _files(out):
         header, rows = reader(path)
         assert header == list(FEEDS[feed].column_names), path

@@ -21,9 +21,13 @@ def test_dirt_log_and_quarantine_reconcile_exactly(tmp_path: Path):
     ingest([sim / "deliveries"], settings, progress=False)
     con = duckdb.connect(str(settings.store_path), read_only=True)
     con.execute(f"CREATE TEMP VIEW dirt AS SELECT * FROM '{sim / 'truth' / 'dirt.parquet'}'")
-    con.execute(f"CREATE TEMP VIEW mentions AS SELECT * FROM '{sim / 'truth' / 'name_mentions.parquet'}'")
+    con.execute(
+        f"CREATE TEMP VIEW mentions AS SELECT * FROM '{sim / 'truth' / 'name_mentions.parquet'}'"
+    )
     on = "d.delivery_id = q.delivery_id AND d.file = q.source_file AND d.line = q.source_line"
-    unexplained = con.execute(f"SELECT count(*) FROM quarantine q ANTI JOIN dirt d ON {on}").fetchone()[0]
+    unexplained = con.execute(
+        f"SELECT count(*) FROM quarantine q ANTI JOIN dirt d ON {on}"
+    ).fetchone()[0]
     missed = con.execute(
         f"SELECT count(*) FROM dirt d ANTI JOIN quarantine q ON {on} "
         "WHERE d.expected NOT IN ('accepted', 'unknown_county')"
@@ -37,7 +41,10 @@ def test_dirt_log_and_quarantine_reconcile_exactly(tmp_path: Path):
         "AND d.file = e.source_file AND d.line = e.source_line "
         "WHERE d.expected = 'unknown_county' AND list_contains(e.flags, 'unknown_county')"
     ).fetchone()[0]
-    assert flagged == con.execute("SELECT count(*) FROM dirt WHERE expected = 'unknown_county'").fetchone()[0]
+    assert (
+        flagged
+        == con.execute("SELECT count(*) FROM dirt WHERE expected = 'unknown_county'").fetchone()[0]
+    )
     for feed in ("complaints", "sentiment"):
         disagree = con.execute(
             f"SELECT count(*) FROM mentions m JOIN v_{feed} c ON c.record_id = m.record_id "

@@ -63,7 +63,9 @@ def register(app: typer.Typer) -> None:
         home: HomeOption = None,
     ) -> None:
         """生成特征矩阵 / Build the subject × as-of feature matrix from the store."""
-        from riskwarn.features.build import BUILD_ATTR, build_features, write_feature_matrix
+        import json
+
+        from riskwarn.features.build import build_feature_file
         from riskwarn.features.catalog import load_catalog
 
         dates = _parse_dates(as_of)
@@ -71,15 +73,14 @@ def register(app: typer.Typer) -> None:
         catalog = load_catalog()
         con = _open_store(settings)
         try:
-            df = build_features(con, dates, catalog, progress=True)
+            path = build_feature_file(con, dates, settings, catalog, out, progress=True)
         finally:
             con.close()
-        path = write_feature_matrix(df, settings, catalog, out)
-        report = df.attrs.get(BUILD_ATTR, {})
+        report = json.loads(Path(f"{path.with_suffix('')}.summary.json").read_text())["build"]
         typer.echo(
-            f"特征矩阵 / feature matrix: {path} — {len(df):,} 行 / rows × "
+            f"特征矩阵 / feature matrix: {path} — {report['rows']:,} 行 / rows × "
             f"{len(catalog.indicators)} 指标 / indicators, catalog {catalog.version}, "
-            f"{report.get('seconds', 0):.1f}s"
+            f"{report['seconds']:.1f}s"
         )
         for day, counts in report.get("unlinked", {}).items():
             typer.echo(

@@ -42,8 +42,10 @@ from riskwarn.progress import RowProgress
 __all__ = [
     "INACTIVE_STATUSES",
     "BUILD_ATTR",
+    "build_feature_file",
     "build_features",
     "build_with_engine",
+    "summarize_table",
     "summarize_features",
     "write_feature_matrix",
 ]
@@ -85,10 +87,70 @@ def build_with_engine(
     progress: bool = False,
 ) -> pd.DataFrame:
     """`build_features` on any engine adapter (the seam for the Spark backend)."""
+    catalog = catalog or load_catalog()
+    ctx, final, report = _build(engine, as_of, catalog, entity_ids, progress)
+    step_t = time.monotonic()
+    df = _to_frame(engine.to_arrow(final), catalog)
+    report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
+    report["rows"] = len(df)
+    report["rows_per_as_of"] = {
+        d.isoformat(): int(n) for d, n in df.groupby("as_of").size().items()
+    }
+    report["seconds"] = round(time.monotonic() - report.pop("_t0"), 3)
+    df.attrs[BUILD_ATTR] = report
+    return df
+
+
+def build_feature_file(
+    con: duckdb.DuckDBPyConnection,
+    as_of: Sequence[dt.date],
+    settings: Settings,
+    catalog: Catalog | None = None,
+    path: Path | None = None,
+    progress: bool = False,
+) -> Path:
+    """Build the matrix and stream it to Parquet (plus summaries) without pandas in between.
+
+    The same builders as `build_features`; meant for many as-of dates over the whole
+    province, where the matrix would not fit comfortably in Python memory. Rows are
+    not sorted.
+    """
+    catalog = catalog or load_catalog()
+    engine = DuckDBEngine(con)
+    try:
+        ctx, final, report = _build(engine, as_of, catalog, None, progress)
+        step_t = time.monotonic()
+        matrix = engine.materialize(final, "matrix")
+        report["step_seconds"]["assemble"] = round(time.monotonic() - step_t, 3)
+        counts = matrix.group_by("as_of").aggregate(n=matrix.count()).order_by("as_of")
+        per_date = {d.isoformat(): int(n) for d, n in engine.scalar_rows(counts)}
+        report.update(rows=sum(per_date.values()), rows_per_as_of=per_date)
+        path = path or _default_path(settings, catalog, report["as_of"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".parquet.tmp")
+        step_t = time.monotonic()
+        engine.write_parquet(matrix, tmp, _metadata(catalog, report["as_of"], report))
+        tmp.replace(path)
+        report["step_seconds"]["write"] = round(time.monotonic() - step_t, 3)
+        summary = summarize_table(engine, matrix, catalog)
+        report["seconds"] = round(time.monotonic() - report.pop("_t0"), 3)
+        _write_summary(path, summary, catalog, report)
+        return path
+    finally:
+        engine.close()
+
+
+def _build(
+    engine: Engine,
+    as_of: Sequence[dt.date],
+    catalog: Catalog,
+    entity_ids: Sequence[str] | None,
+    progress: bool,
+) -> tuple[_Context, ir.Table, dict[str, Any]]:
+    """Run every step (materialised in the engine) and return the final, unexecuted matrix."""
     dates = sorted({_as_date(d) for d in as_of})
     if not dates:
         raise ValueError("as_of: give at least one as-of date")
-    catalog = catalog or load_catalog()
     for feed in FEEDS:
         if not engine.has_table(f"v_{feed}"):
             raise StoreError(f"the store has no table v_{feed}; run `riskwarn ingest` first")
@@ -129,22 +191,14 @@ def build_with_engine(
             )
         for name, build_step in steps:
             parts += timed(name, lambda b=build_step, n=name: _materialize_step(ctx, b, n))
-    final = _assemble(ctx.subjects, parts, catalog)
-    step_t = time.monotonic()
-    table = engine.to_arrow(final)
-    timings["assemble"] = round(time.monotonic() - step_t, 3)
-    df = _to_frame(table, catalog)
-    report = _text_report(ctx)
-    df.attrs[BUILD_ATTR] = {
+    report: dict[str, Any] = {
         "catalog_version": catalog.version,
         "as_of": [d.isoformat() for d in dates],
-        "rows": len(df),
-        "rows_per_as_of": {d.isoformat(): int(n) for d, n in df.groupby("as_of").size().items()},
-        "seconds": round(time.monotonic() - t0, 3),
         "step_seconds": timings,
-        **report,
+        "_t0": t0,
+        **_text_report(ctx),
     }
-    return df
+    return ctx, _assemble(ctx.subjects, parts, catalog), report
 
 
 def _as_date(d: Any) -> dt.date:
@@ -431,6 +485,87 @@ def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summarize_table(engine: Engine, table: ir.Table, catalog: Catalog) -> pd.DataFrame:
+    """`summarize_features` computed by the engine over a materialised matrix (approximate quantiles)."""
+    n = engine.scalar_rows(table.aggregate(n=table.count()))[0][0]
+    aggs: dict[str, Any] = {}
+    qs = [0.25, 0.5, 0.75, 0.9, 0.99]
+    for ind in catalog.indicators:
+        col = table[ind.id]
+        present = col.notnull() if ind.fill is None else col.notnull() & (col != ind.fill)
+        aggs[f"{ind.id}__missing"] = col.isnull().sum()
+        aggs[f"{ind.id}__present"] = present.sum()
+        if ind.kind == "numeric":
+            aggs[f"{ind.id}__mean"] = col.mean()
+            aggs[f"{ind.id}__std"] = col.std(how="pop")
+            aggs[f"{ind.id}__min"] = col.min()
+            aggs[f"{ind.id}__max"] = col.max()
+            aggs[f"{ind.id}__q"] = col.approx_quantile(qs)
+    [values] = engine.scalar_rows(table.aggregate(**aggs))
+    got = dict(zip(aggs, values, strict=True))
+    rows = []
+    for ind in catalog.indicators:
+        row: dict[str, Any] = {
+            "id": ind.id, "label_zh": ind.label_zh, "label_en": ind.label_en,
+            "family": ind.family, "kind": ind.kind,
+            "missing_share": (got[f"{ind.id}__missing"] or 0) / max(n, 1),
+            "coverage": (got[f"{ind.id}__present"] or 0) / max(n, 1),
+        }  # fmt: skip
+        if ind.kind == "numeric":
+            q = got[f"{ind.id}__q"] or [None] * len(qs)
+            row.update(
+                mean=got[f"{ind.id}__mean"], std=got[f"{ind.id}__std"], min=got[f"{ind.id}__min"]
+            )
+            row.update(dict(zip(["p25", "p50", "p75", "p90", "p99"], q, strict=True)))
+            row["max"] = got[f"{ind.id}__max"]
+        else:
+            col = table[ind.id]
+            top = (
+                table.group_by(col.name("v"))
+                .aggregate(c=table.count())
+                .order_by(ibis.desc("c"))
+                .limit(5)
+            )
+            row["top_values"] = "; ".join(f"{v}={c}" for v, c in engine.scalar_rows(top))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _default_path(settings: Settings, catalog: Catalog, dates: list[str]) -> Path:
+    span = f"{dates[0]}_{dates[-1]}_{len(dates)}d" if dates else "empty"
+    return settings.features_dir / f"features_{span}_{catalog.version}.parquet"
+
+
+def _metadata(catalog: Catalog, dates: list[str], build: dict[str, Any]) -> dict[str, str]:
+    return {
+        "riskwarn.catalog_version": catalog.version,
+        "riskwarn.as_of": json.dumps(dates),
+        "riskwarn.indicators": json.dumps(catalog.ids),
+        "riskwarn.build": json.dumps(
+            {k: v for k, v in build.items() if not k.startswith("_")},
+            ensure_ascii=False,
+            default=str,
+        ),
+    }
+
+
+def _write_summary(
+    path: Path, summary: pd.DataFrame, catalog: Catalog, build: dict[str, Any]
+) -> None:
+    stem = path.with_suffix("")
+    summary.to_csv(f"{stem}.summary.csv", index=False)
+    doc = {
+        "catalog_version": catalog.version,
+        "as_of": build.get("as_of", []),
+        "rows": build.get("rows"),
+        "build": build,
+        "indicators": json.loads(summary.to_json(orient="records", force_ascii=False)),
+    }
+    Path(f"{stem}.summary.json").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=1, default=str)
+    )
+
+
 def write_feature_matrix(
     df: pd.DataFrame, settings: Settings, catalog: Catalog, path: Path | None = None
 ) -> Path:
@@ -443,31 +578,16 @@ def write_feature_matrix(
     if missing:
         raise ValueError(f"feature matrix lacks columns {missing[:5]} of catalog {catalog.version}")
     dates = sorted({d.isoformat() for d in df["as_of"]})
-    if path is None:
-        span = f"{dates[0]}_{dates[-1]}_{len(dates)}d" if dates else "empty"
-        path = settings.features_dir / f"features_{span}_{catalog.version}.parquet"
+    path = path or _default_path(settings, catalog, dates)
     path.parent.mkdir(parents=True, exist_ok=True)
+    build = dict(df.attrs.get(BUILD_ATTR, {}))
+    build.setdefault("as_of", dates)
+    build.setdefault("rows", len(df))
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
-    build = df.attrs.get(BUILD_ATTR, {})
-    meta.update({
-        b"riskwarn.catalog_version": catalog.version.encode(),
-        b"riskwarn.as_of": json.dumps(dates).encode(),
-        b"riskwarn.indicators": json.dumps(catalog.ids).encode(),
-        b"riskwarn.build": json.dumps(build, ensure_ascii=False, default=str).encode(),
-    })  # fmt: skip
+    meta.update({k.encode(): v.encode() for k, v in _metadata(catalog, dates, build).items()})
     tmp = path.with_suffix(".parquet.tmp")
     pq.write_table(table.replace_schema_metadata(meta), tmp)
     tmp.replace(path)
-    summary = summarize_features(df, catalog)
-    stem = path.with_suffix("")
-    summary.to_csv(f"{stem}.summary.csv", index=False)
-    doc = {
-        "catalog_version": catalog.version,
-        "as_of": dates,
-        "rows": len(df),
-        "build": build,
-        "indicators": json.loads(summary.to_json(orient="records", force_ascii=False)),
-    }
-    Path(f"{stem}.summary.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+    _write_summary(path, summarize_features(df, catalog), catalog, build)
     return path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -32,6 +33,7 @@ class Engine(Protocol):
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
+    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
 
@@ -99,6 +101,19 @@ class DuckDBEngine:
         import ibis
 
         return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
+
+    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None:
+        """Stream `expr` into a Parquet file with key/value metadata, without Python in between."""
+        import ibis
+
+        def lit(v: str) -> str:
+            return "'" + v.replace("'", "''") + "'"
+
+        kv = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in metadata.items())
+        self.con.execute(
+            f"COPY ({ibis.to_sql(expr, dialect='duckdb')}) TO {lit(str(path))} "
+            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
+        )
 
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]:
         """Execute a small expression and return its rows as tuples."""

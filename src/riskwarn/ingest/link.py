@@ -9,7 +9,6 @@ unlinked and name-linked rows, so the result does not depend on ingestion order.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import duckdb
@@ -44,7 +43,7 @@ def _name_key_arrow(values):  # type: ignore[no-untyped-def]
 def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
     """Register the SQL function rw_name_key(VARCHAR) on `con` (vectorised, via Arrow)."""
     try:
-        con.create_function(
+        con.create_function(  # type: ignore[call-overload]  # duckdb's stubs lag its API
             "rw_name_key",
             _name_key_arrow,
             ["VARCHAR"],

@@ -162,34 +162,33 @@ def _stage_jsonl(
         f"store_rejects = true, rejects_table = '{_REJ}', rejects_scan = '{_REJ_SCAN}')"
     )
     source = _numbered_source(con, header_lines=0)
-    is_obj = "(json_valid(rw_json) AND json_type(rw_json) = 'OBJECT')"
-    blank = "(rw_json IS NULL OR trim(rw_json) = '')"
-    values = {c: f"json_extract_string(rw_json, {_lit('$.' + c)})" for c in spec.column_names}
+    # each JSON text is parsed a few times in all: validity, type, the values, the keys
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rw_jsonl AS SELECT rw_line, rw_json, "
+        "CASE WHEN json_valid(rw_json) THEN json_type(rw_json) END AS rw_type "
+        f"FROM {source} WHERE rw_json IS NOT NULL AND trim(rw_json) <> ''"
+    )
+    paths = "[" + ", ".join(_lit("$." + c) for c in spec.column_names) + "]"
+    values = {c: f"rw_vals[{i + 1}]" for i, c in enumerate(spec.column_names)}
     known = "[" + ", ".join(_lit(c) for c in spec.column_names) + "]"
-    extra_keys = f"list_filter(json_keys(rw_json), lambda k: NOT list_contains({known}, k))"
+    extra_keys = f"list_filter(rw_keys, lambda k: NOT list_contains({known}, k))"
     extra = (
         f"CASE WHEN len({extra_keys}) > 0 THEN CAST(to_json(map_from_entries(list_transform("
         f"{extra_keys}, lambda k: {{'k': k, 'v': json_extract_string(rw_json, '$.\"' || k || '\"')}}))) "
         "AS VARCHAR) END"
     )
-    _insert_rows(
-        con,
-        spec,
-        file,
-        file_idx,
-        values,
-        extra,
-        source,
-        "rw_line",
-        where=f"NOT {blank} AND {is_obj}",
+    parsed = (
+        f"(SELECT rw_line, rw_json, json_extract_string(rw_json, {paths}) AS rw_vals, "
+        "json_keys(rw_json) AS rw_keys FROM rw_jsonl WHERE rw_type = 'OBJECT')"
     )
+    _insert_rows(con, spec, file, file_idx, values, extra, parsed, "rw_line")
     con.execute(
         f"INSERT INTO {STAGE_TABLE} (file_idx, source_file, source_line, unreadable, raw_text) "
         f"SELECT {file_idx}, {_lit(file.name)}, rw_line, "
-        "CASE WHEN json_valid(rw_json) THEN 'not a JSON object: ' || json_type(rw_json) "
-        "ELSE 'not valid JSON' END, rw_json "
-        f"FROM {source} WHERE NOT {blank} AND NOT {is_obj}"
+        "CASE WHEN rw_type IS NULL THEN 'not valid JSON' ELSE 'not a JSON object: ' || rw_type END, "
+        "rw_json FROM rw_jsonl WHERE rw_type IS DISTINCT FROM 'OBJECT'"
     )
+    con.execute("DROP TABLE rw_jsonl")
     _insert_rejects(con, file, file_idx)
 
 

@@ -22,7 +22,6 @@ __all__ = ["BOOL_FALSE", "BOOL_TRUE", "INDUSTRY_PATTERN", "validation_sql"]
 BOOL_TRUE = ("true", "1", "是", "属实")
 BOOL_FALSE = ("false", "0", "否", "不属实")
 INDUSTRY_PATTERN = "[A-T][0-9]{0,4}"
-_WS = "' \t\r\n\u3000'"
 _DECIMAL_RX = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
 
@@ -54,7 +53,9 @@ def _problem_list(problems: list[Problem]) -> str:
     if not problems:
         return "[]"
     any_cond = " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems)
-    items = ", ".join(f"CASE WHEN {c} THEN {{'code': '{code}', 'text': {t}}} END" for c, code, t in problems)
+    items = ", ".join(
+        f"CASE WHEN {c} THEN {{'code': '{code}', 'text': {t}}} END" for c, code, t in problems
+    )
     return f"CASE WHEN {any_cond} THEN list_filter([{items}], lambda x: x IS NOT NULL) ELSE [] END"
 
 
@@ -129,7 +130,9 @@ class _Column:
                 f"AND substr({v}, 18, 1) = {uscc_expected_sql(v)})"
             )
             out.append(
-                _problem(f"{present} AND NOT {ok}", "invalid_uscc", f"{label} || rw_uscc_problem({v})")
+                _problem(
+                    f"{present} AND NOT {ok}", "invalid_uscc", f"{label} || rw_uscc_problem({v})"
+                )
             )
         elif kind == "enum":
             out.append(
@@ -217,7 +220,7 @@ class _Column:
 def key_sql(spec: FeedSpec, raw: str | None = None) -> str:
     """SQL of a row's normalised record key (upper-cased for USCC keys), NULL when blank."""
     col = spec.column(spec.key)
-    t = f"nullif(trim({raw or _q(col.name)}, {_WS}), '')"
+    t = f"nullif(trim({raw or _q(col.name)}), '')"
     return f"upper({t})" if col.type == "uscc" else t
 
 
@@ -256,7 +259,7 @@ def validation_sql(
     problems (list of {code, text}), known_at.
     """
     cols = [_Column(c, delivered_at, tolerance_hours) for c in spec.columns]
-    trimmed = ", ".join(f"nullif(trim({x.raw}, {_WS}), '') AS {x.t}" for x in cols)
+    trimmed = ", ".join(f"nullif(trim({x.raw}), '') AS {x.t}" for x in cols)
     values = ", ".join(f"{x.value()} AS {_q('v_' + x.col.name)}" for x in cols)
     problems: list[Problem] = []
     flags: list[tuple[str, str]] = []
@@ -265,14 +268,24 @@ def validation_sql(
         problems += x.problems(v)
         flags += x.flags(v)
     key_v = _q("v_" + spec.key)
-    problems.append(_problem(
-        "rw_dup_row > 1", "duplicate_row",
-        "'row: exact duplicate of ' || rw_first_file || ' record ' || rw_first_line || ' in this delivery'"))
-    problems.append(_problem(
-        "rw_dup_row = 1 AND rw_dup_key > 1", "duplicate_key",
-        f"{_lit(spec.key + ': ')} || {_shown(key_v)} || ' already delivered in ' || rw_key_file || "
-        "' record ' || rw_key_line || ' of this delivery, with different content'"))
-    unreadable = "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
+    problems.append(
+        _problem(
+            "rw_dup_row > 1",
+            "duplicate_row",
+            "'row: exact duplicate of ' || rw_first_file || ' record ' || rw_first_line || ' in this delivery'",
+        )
+    )
+    problems.append(
+        _problem(
+            "rw_dup_row = 1 AND rw_dup_key > 1",
+            "duplicate_key",
+            f"{_lit(spec.key + ': ')} || {_shown(key_v)} || ' already delivered in ' || rw_key_file || "
+            "' record ' || rw_key_line || ' of this delivery, with different content'",
+        )
+    )
+    unreadable = (
+        "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
+    )
     event = _q("v_" + spec.event_column)
     known_at = f"CAST({event} AS TIMESTAMP)" if backfill else _ts(delivered_at)
     out_values = ", ".join(f"{_q('v_' + c)} AS {_q(c)}" for c in spec.column_names)

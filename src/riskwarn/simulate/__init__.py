@@ -2,7 +2,8 @@
 
 Modules: tables (industries), population (subjects), risk (latent dynamics), events (what
 each department sees), text (Chinese texts), records (contract rows), dirt (fault
-injection), writer (file formats), calendar (months and deliveries), run (orchestration).
+injection), writer (file formats), calendar (months and deliveries), truth (ground-truth
+files), run (orchestration).
 See docs/simulator.md for the model of risk.
 """
 

@@ -63,6 +63,7 @@ class Chunk:
 
 
 def fmt_date(days: np.ndarray) -> pa.Array:
+    """YYYY-MM-DD texts of epoch days."""
     return pa.array((_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[D]")).cast(
         pa.string()
     )
@@ -87,8 +88,9 @@ def _const(value: str, n: int) -> pa.Array:
 
 
 def fmt_money(x: np.ndarray) -> pa.Array:
-    out = np.char.mod("%.2f", np.nan_to_num(x))
-    return pa.array(np.where(np.isnan(x), None, out), pa.string())
+    """Amounts with two decimals; NaN becomes null."""
+    text = pa.array(np.char.mod("%.2f", np.nan_to_num(x)))
+    return pick(np.isnan(x).astype(np.int64), text, None)
 
 
 def _ids(
@@ -187,9 +189,7 @@ def _entities(
         "region_code": pa.array(pop.region_code[rows]),
         "industry_code": pa.array(ind["code"][pop.industry_idx[rows]]),
         "established_on": fmt_date(est_epoch[rows]),
-        "registered_capital_wan": pa.array(
-            np.where(np.isnan(cap), None, np.char.mod("%.2f", np.nan_to_num(cap))), pa.string()
-        ),
+        "registered_capital_wan": fmt_money(cap),
         "status": pa.array(status),
         "tags": _take(pop.tags, rows),
         "legal_rep_name": _take(pop.legal_rep, rows),

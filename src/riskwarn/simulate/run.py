@@ -9,7 +9,6 @@ which keeps the output identical whatever the number of workers.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from collections import Counter
@@ -31,7 +30,14 @@ from riskwarn.simulate.events import simulate_events
 from riskwarn.simulate.population import make_population
 from riskwarn.simulate.records import build_records
 from riskwarn.simulate.risk import simulate_latent
-from riskwarn.simulate.tables import ENTITY_TYPES, industry_arrays
+from riskwarn.simulate.truth import (
+    TruthWriter,
+    add_expected_links,
+    empty_dirt,
+    entities_truth,
+    entity_month_truth,
+    write_summary_json,
+)
 from riskwarn.simulate.writer import file_format, write_feed_file, write_manifests
 
 __all__ = ["SimulationSummary", "simulate"]
@@ -150,7 +156,7 @@ def _run_chunk(
                         }
                     )
                 )
-    dirt = pa.concat_tables(dirt_parts) if dirt_parts else _empty_dirt()
+    dirt = pa.concat_tables(dirt_parts) if dirt_parts else empty_dirt()
     names = np.array([cal.delivery_name(d) for d in range(cal.months + 1)])
     corr = pa.concat_tables(chunk.corrections)
     corr = _name_deliveries(corr, names, ("original_delivery", "correction_delivery"))
@@ -159,8 +165,8 @@ def _run_chunk(
     mentions = _name_deliveries(mentions, names, ("delivery",))
     return _ChunkResult(
         index,
-        _entities_truth(pop, lat, cal).append_column("registry_row_rejected", pa.array(rejected)),
-        _entity_month_truth(pop, lat, cal),
+        entities_truth(pop, lat, cal).append_column("registry_row_rejected", pa.array(rejected)),
+        entity_month_truth(pop, lat, cal),
         dirt,
         corr,
         mentions,
@@ -174,117 +180,6 @@ def _name_deliveries(table: pa.Table, names: np.ndarray, cols: tuple[str, ...]) 
         new = c.replace("delivery", "delivery_id") if c != "delivery" else "delivery_id"
         table = table.set_column(idx, new, pa.array(names[table[c].to_numpy()]))
     return table
-
-
-def _empty_dirt() -> pa.Table:
-    return pa.table(
-        {
-            "delivery_id": pa.array([], pa.string()),
-            "file": pa.array([], pa.string()),
-            "line": pa.array([], pa.int64()),
-            "feed": pa.array([], pa.string()),
-            "record_id": pa.array([], pa.string()),
-            "kind": pa.array([], pa.string()),
-            "expected": pa.array([], pa.string()),
-            "column": pa.array([], pa.string()),
-        }
-    )
-
-
-def _month_dates(cal: Calendar, idx: np.ndarray) -> pa.Array:
-    days = np.concatenate([cal.starts, [cal.starts[-1]]])[np.minimum(idx, cal.total + 1)]
-    arr = pa.array(days.astype("datetime64[D]"))
-    return pc.if_else(pa.array(idx >= cal.total), pa.nulls(len(idx), pa.date32()), arr)
-
-
-def _entities_truth(pop, lat, cal: Calendar) -> pa.Table:
-    ind = industry_arrays()
-    est = (cal.starts[0] + pop.established_day).astype("datetime64[D]")
-    return pa.table(
-        {
-            "entity_id": pop.entity_id,
-            "name": pop.name,
-            "entity_type": pa.array(np.asarray(ENTITY_TYPES)[pop.type_idx]),
-            "region_code": pa.array(pop.region_code),
-            "industry_code": pa.array(ind["code"][pop.industry_idx]),
-            "industry_group": pa.array(ind["group"][pop.industry_idx]),
-            "established_on": pa.array(est),
-            "base_p": pa.array(ind["p_base"][pop.industry_idx]),
-            "negligence": pa.array(pop.negligence),
-            "size": pa.array(pop.size),
-            "is_chain": pa.array(pop.is_chain),
-            "competitor_target": pa.array(pop.competitor_target),
-            "drift_slope": pa.array(pop.drift_slope),
-            "drift_start": _month_dates(cal, pop.drift_start),
-            "vanished_month": _month_dates(cal, lat.vanish_month),
-            "exit_month": _month_dates(cal, lat.exit_month),
-            "exit_kind": pa.array(np.asarray(["", "deregistered", "revoked"])[lat.exit_kind]),
-        }
-    )
-
-
-def _entity_month_truth(pop, lat, cal: Calendar) -> pa.Table:
-    n, T = lat.p.shape
-    months = np.tile(cal.starts[:-1].astype("datetime64[D]"), n)
-    return pa.table(
-        {
-            "entity_id": pop.entity_id.take(pa.array(np.repeat(np.arange(n), T))),
-            "month": pa.array(months),
-            "p_violation": pa.array(lat.p.reshape(-1)),
-            "registered": pa.array(lat.registered.reshape(-1)),
-            "operating": pa.array(lat.operating.reshape(-1)),
-            "crisis_month": pa.array(lat.crisis_month.reshape(-1)),
-            "drift": pa.array(lat.drift.reshape(-1)),
-            "transient": pa.array(lat.transient.reshape(-1)),
-        }
-    )
-
-
-class _TruthWriter:
-    """Streams truth tables to Parquet files in chunk order."""
-
-    def __init__(self, truth: Path) -> None:
-        self.truth = truth
-        self.writers: dict[str, pq.ParquetWriter] = {}
-
-    def write(self, name: str, table: pa.Table) -> None:
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(
-                self.truth / f"{name}.parquet", table.schema, compression="zstd"
-            )
-        self.writers[name].write_table(table, row_group_size=1_000_000)
-
-    def close(self) -> None:
-        for w in self.writers.values():
-            w.close()
-
-
-def _normalise_names(names: pa.Array) -> pa.Array:
-    """NFKC, no whitespace: how a name match should compare names (full-width and spaces ignored)."""
-    return pc.replace_substring_regex(pc.utf8_normalize(names, form="NFKC"), r"\s+", "")
-
-
-def _expected_links(truth: Path) -> None:
-    """Add to name_mentions.parquet the link a unique-normalised-name match should make.
-
-    Names are compared among registered subjects whose registry row ingest accepts.
-    """
-    reg = pq.read_table(truth / "entities.parquet", columns=["name", "registry_row_rejected"])
-    names = reg.filter(pc.invert(reg["registry_row_rejected"]))["name"].combine_chunks()
-    counts = (
-        pa.table({"norm": _normalise_names(names)}).group_by("norm").aggregate([("norm", "count")])
-    )
-    mentions = pq.read_table(truth / "name_mentions.parquet")
-    norm = _normalise_names(mentions["given_name"].combine_chunks())
-    mentions = mentions.append_column("normalised_name", norm)
-    joined = mentions.join(counts, "normalised_name", "norm", join_type="left outer")
-    c = pc.fill_null(joined["norm_count"], 0)
-    link = pc.if_else(
-        pc.equal(c, 1), "name", pc.if_else(pc.equal(c, 0), "unknown_name", "ambiguous_name")
-    )
-    joined = joined.drop_columns(["norm_count"]).append_column("expected_link", link)
-    joined = joined.sort_by([("feed", "ascending"), ("record_id", "ascending")])
-    pq.write_table(joined, truth / "name_mentions.parquet", compression="zstd")
 
 
 def simulate(
@@ -327,7 +222,7 @@ def simulate(
     rows: Counter[str] = Counter()
     dirt_kinds: Counter[str] = Counter()
     n_corr = 0
-    writer = _TruthWriter(truth)
+    writer = TruthWriter(truth)
     dirt_tables = []
 
     def consume(res: _ChunkResult) -> None:
@@ -359,7 +254,7 @@ def simulate(
                     consume(fut.result())
     writer.close()
     pq.write_table(pa.concat_tables(dirt_tables), truth / "dirt.parquet", compression="zstd")
-    _expected_links(truth)
+    add_expected_links(truth)
     summary = SimulationSummary(
         out,
         entities,
@@ -370,35 +265,9 @@ def simulate(
         dict(sorted(dirt_kinds.items())),
         n_corr,
     )
-    _write_summary_json(truth / "summary.json", summary, cal, start, dirt_rate)
+    write_summary_json(truth / "summary.json", summary, cal, start, dirt_rate)
     summary.wall_s = time.monotonic() - t0
     return summary
-
-
-def _write_summary_json(
-    path: Path, s: SimulationSummary, cal: Calendar, start: dt.date, dirt_rate: float
-) -> None:
-    doc = {
-        "entities": s.entities,
-        "months": s.months,
-        "seed": s.seed,
-        "start": start.isoformat(),
-        "history_months": cal.history,
-        "dirt_rate": dirt_rate,
-        "deliveries": [
-            {
-                "delivery_id": cal.delivery_name(d),
-                "delivered_at": cal.delivered_at(d).isoformat(timespec="seconds") + "+08:00",
-                "backfill": d == 0,
-            }
-            for d in range(cal.months + 1)
-        ],
-        "rows": s.rows,
-        "events": s.events,
-        "dirt": s.dirt,
-        "corrections": s.corrections,
-    }
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 class _Quiet:

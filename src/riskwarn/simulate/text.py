@@ -37,7 +37,10 @@ class TemplatePool:
 
     def __init__(self, by_key: dict[str, list[str]]) -> None:
         self.keys = list(by_key)
-        heads, tails, self.start, self.count = [], [], [], []
+        heads: list[str] = []
+        tails: list[str] = []
+        self.start: list[int] = []
+        self.count: list[int] = []
         for key in self.keys:
             self.start.append(len(heads))
             self.count.append(len(by_key[key]))

@@ -81,7 +81,7 @@ def write_manifests(deliveries_dir: Path, cal: Calendar) -> list[Path]:
     for d in range(cal.months + 1):
         folder = deliveries_dir / cal.delivery_name(d)
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = {
+        manifest: dict[str, str | bool] = {
             "delivery_id": cal.delivery_name(d),
             "delivered_at": cal.delivered_at(d).isoformat(timespec="seconds") + "+08:00",
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 from riskwarn.config import Settings
@@ -22,7 +24,9 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         raise StoreError(
             f"no store at {path}; run `riskwarn ingest DIR…` first (data directory {settings.home})"
         )
-    config: dict[str, str | int | bool] = {"memory_limit": settings.memory_limit}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": settings.memory_limit
+    }
     if settings.threads:
         config["threads"] = settings.threads
     if not read_only:
@@ -34,10 +38,9 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         raise StoreError(
             f"cannot open the store {path}: {exc} (another riskwarn process may hold it)"
         ) from exc
-    try:
+    # without ICU, TIMESTAMPTZ text keeps its explicit offset, which ingest parses anyway
+    with contextlib.suppress(duckdb.Error):
         con.execute("SET TimeZone = 'Asia/Shanghai'")
-    except duckdb.Error:
-        pass  # without ICU, TIMESTAMPTZ text keeps its explicit offset, which ingest parses
     if not read_only:
         create_schema(con)
     return con

@@ -1,0 +1,176 @@
+"""Ground truth files: subjects and their latent traits, subject-months, name links, summary.
+
+Written apart from the deliveries, so a model can be measured against what really was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from riskwarn.simulate.calendar import Calendar
+from riskwarn.simulate.population import Population
+from riskwarn.simulate.risk import Latent
+from riskwarn.simulate.tables import ENTITY_TYPES, industry_arrays
+
+if TYPE_CHECKING:
+    from riskwarn.simulate.run import SimulationSummary
+
+__all__ = [
+    "TruthWriter",
+    "add_expected_links",
+    "empty_dirt",
+    "entities_truth",
+    "entity_month_truth",
+    "normalise_names",
+    "write_summary_json",
+]
+
+
+def _month_dates(cal: Calendar, idx: np.ndarray) -> pa.Array:
+    """First day of each month index as dates; null for 'never' (index >= T)."""
+    days = np.concatenate([cal.starts, [cal.starts[-1]]])[np.minimum(idx, cal.total + 1)]
+    arr = pa.array(days.astype("datetime64[D]"))
+    return pc.if_else(pa.array(idx >= cal.total), pa.nulls(len(idx), pa.date32()), arr)
+
+
+def entities_truth(pop: Population, lat: Latent, cal: Calendar) -> pa.Table:
+    """One row per subject: its registry attributes and static latent traits."""
+    ind = industry_arrays()
+    est = (cal.starts[0] + pop.established_day).astype("datetime64[D]")
+    return pa.table(
+        {
+            "entity_id": pop.entity_id,
+            "name": pop.name,
+            "entity_type": pa.array(np.asarray(ENTITY_TYPES)[pop.type_idx]),
+            "region_code": pa.array(pop.region_code),
+            "industry_code": pa.array(ind["code"][pop.industry_idx]),
+            "industry_group": pa.array(ind["group"][pop.industry_idx]),
+            "established_on": pa.array(est),
+            "base_p": pa.array(ind["p_base"][pop.industry_idx]),
+            "negligence": pa.array(pop.negligence),
+            "size": pa.array(pop.size),
+            "is_chain": pa.array(pop.is_chain),
+            "competitor_target": pa.array(pop.competitor_target),
+            "drift_slope": pa.array(pop.drift_slope),
+            "drift_start": _month_dates(cal, pop.drift_start),
+            "vanished_month": _month_dates(cal, lat.vanish_month),
+            "exit_month": _month_dates(cal, lat.exit_month),
+            "exit_kind": pa.array(np.asarray(["", "deregistered", "revoked"])[lat.exit_kind]),
+        }
+    )
+
+
+def entity_month_truth(pop: Population, lat: Latent, cal: Calendar) -> pa.Table:
+    """One row per subject and month: p_violation and the latent state behind it."""
+    n, T = lat.p.shape
+    months = np.tile(cal.starts[:-1].astype("datetime64[D]"), n)
+    return pa.table(
+        {
+            "entity_id": pop.entity_id.take(pa.array(np.repeat(np.arange(n), T))),
+            "month": pa.array(months),
+            "p_violation": pa.array(lat.p.reshape(-1)),
+            "registered": pa.array(lat.registered.reshape(-1)),
+            "operating": pa.array(lat.operating.reshape(-1)),
+            "crisis_month": pa.array(lat.crisis_month.reshape(-1)),
+            "drift": pa.array(lat.drift.reshape(-1)),
+            "transient": pa.array(lat.transient.reshape(-1)),
+        }
+    )
+
+
+class TruthWriter:
+    """Streams truth tables to Parquet files in chunk order."""
+
+    def __init__(self, truth: Path) -> None:
+        self.truth = truth
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, name: str, table: pa.Table) -> None:
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(
+                self.truth / f"{name}.parquet", table.schema, compression="zstd"
+            )
+        self.writers[name].write_table(table, row_group_size=1_000_000)
+
+    def close(self) -> None:
+        for w in self.writers.values():
+            w.close()
+
+
+def normalise_names(names: pa.Array) -> pa.Array:
+    """NFKC, no whitespace: how a name match should compare names (full-width and spaces ignored)."""
+    return pc.replace_substring_regex(pc.utf8_normalize(names, form="NFKC"), r"\s+", "")
+
+
+def add_expected_links(truth: Path) -> None:
+    """Add to name_mentions.parquet the link a unique-normalised-name match should make.
+
+    Names are compared among registered subjects whose registry row ingest accepts.
+    """
+    reg = pq.read_table(truth / "entities.parquet", columns=["name", "registry_row_rejected"])
+    names = reg.filter(pc.invert(reg["registry_row_rejected"]))["name"].combine_chunks()
+    counts = (
+        pa.table({"norm": normalise_names(names)}).group_by("norm").aggregate([("norm", "count")])
+    )
+    mentions = pq.read_table(truth / "name_mentions.parquet")
+    norm = normalise_names(mentions["given_name"].combine_chunks())
+    mentions = mentions.append_column("normalised_name", norm)
+    joined = mentions.join(counts, "normalised_name", "norm", join_type="left outer")
+    c = pc.fill_null(joined["norm_count"], 0)
+    link = pc.if_else(
+        pc.equal(c, 1), "name", pc.if_else(pc.equal(c, 0), "unknown_name", "ambiguous_name")
+    )
+    joined = joined.drop_columns(["norm_count"]).append_column("expected_link", link)
+    joined = joined.sort_by([("feed", "ascending"), ("record_id", "ascending")])
+    pq.write_table(joined, truth / "name_mentions.parquet", compression="zstd")
+
+
+def write_summary_json(
+    path: Path, s: SimulationSummary, cal: Calendar, start: dt.date, dirt_rate: float
+) -> None:
+    """summary.json: parameters, deliveries, rows per feed, faults by kind."""
+    doc = {
+        "entities": s.entities,
+        "months": s.months,
+        "seed": s.seed,
+        "start": start.isoformat(),
+        "history_months": cal.history,
+        "dirt_rate": dirt_rate,
+        "deliveries": [
+            {
+                "delivery_id": cal.delivery_name(d),
+                "delivered_at": cal.delivered_at(d).isoformat(timespec="seconds") + "+08:00",
+                "backfill": d == 0,
+            }
+            for d in range(cal.months + 1)
+        ],
+        "rows": s.rows,
+        "events": s.events,
+        "dirt": s.dirt,
+        "corrections": s.corrections,
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def empty_dirt() -> pa.Table:
+    """An empty dirt log with its columns (for a run without faults)."""
+    return pa.table(
+        {
+            "delivery_id": pa.array([], pa.string()),
+            "file": pa.array([], pa.string()),
+            "line": pa.array([], pa.int64()),
+            "feed": pa.array([], pa.string()),
+            "record_id": pa.array([], pa.string()),
+            "kind": pa.array([], pa.string()),
+            "expected": pa.array([], pa.string()),
+            "column": pa.array([], pa.string()),
+        }
+    )
