@@ -30,8 +30,8 @@ CHILD = textwrap.dedent(
     from riskwarn.ingest import ingest
 
     real_relink = load.relink
-    def relink_then_hang(con):
-        real_relink(con)
+    def relink_then_hang(con, delivery_id):
+        real_relink(con, delivery_id)
         Path(sys.argv[3]).write_text("inside the transaction")
         time.sleep(600)
     load.relink = relink_then_hang

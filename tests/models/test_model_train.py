@@ -54,9 +54,12 @@ def test_ipw_weights_reweight_only_random_draws_and_are_clipped() -> None:
         {"any_random_draw": [True, True, False, True], "draw_probability": [0.5, 0.01, np.nan, 0.1]}
     )
     w = training_weights(frame, "ipw", clip=20.0)
-    inv = np.array([2.0, 20.0, 10.0])
+    inv = np.array([2.0, 100.0, 10.0])
     np.testing.assert_allclose(w[[0, 1, 3]], inv / inv.mean())
     assert w[2] == 1.0
+    clipped = training_weights(frame, "ipw", clip=1.5)
+    assert clipped[1] == clipped.max() and clipped[1] < w[1]
+    assert clipped[[0, 1, 3]].mean() == pytest.approx(1.0)
     np.testing.assert_array_equal(training_weights(frame, "none", 20.0), np.ones(4))
     with pytest.raises(ModelError, match="training.ipw"):
         training_weights(frame, "sometimes", 20.0)

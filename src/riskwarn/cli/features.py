@@ -14,23 +14,10 @@ __all__ = ["register"]
 
 
 def _open_store(settings):  # type: ignore[no-untyped-def]
-    """The store, read-only (through riskwarn.store.connect when ingest provides it)."""
-    from riskwarn.errors import StoreError
+    """The store, read-only: building features never writes to it."""
+    from riskwarn.store import connect
 
-    if not settings.store_path.exists():
-        raise StoreError(f"no store at {settings.store_path}; run `riskwarn ingest DIR` first")
-    import riskwarn.store as store
-
-    connect = getattr(store, "connect", None)
-    if connect is not None:
-        return connect(settings, read_only=True)
-    import duckdb
-
-    con = duckdb.connect(str(settings.store_path), read_only=True)
-    if settings.threads:
-        con.execute(f"SET threads = {int(settings.threads)}")
-    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-    return con
+    return connect(settings, read_only=True)
 
 
 def _parse_dates(values: list[str]) -> list[dt.date]:

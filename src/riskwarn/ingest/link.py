@@ -15,7 +15,14 @@ import duckdb
 
 from riskwarn.store.schema import LINK_FEEDS, version_table
 
-__all__ = ["LINK_METHODS", "install_name_key", "normalise_name", "refresh_entity_names", "relink"]
+__all__ = [
+    "LINK_METHODS",
+    "install_name_key",
+    "normalise_name",
+    "refresh_entity_names",
+    "relink",
+    "start_delivery",
+]
 
 LINK_METHODS = ("id", "name", "ambiguous_name", "unknown_name", "no_name")
 _DROP = r"[\p{P}\p{S}\p{Z}\p{C}\s]+"  # RE2 (pyarrow) spelling of what normalise_name drops
@@ -56,9 +63,22 @@ def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
             raise
 
 
-def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
-    """Recompute entity_names for the entity ids selected by `touched_sql` from their current name."""
+CHANGED_KEYS = "rw_changed_keys"
+
+
+def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
+    """Register rw_name_key and reset the set of registry name keys this delivery changes."""
     install_name_key(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_KEYS} (name_key VARCHAR)")
+
+
+def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
+    """Recompute entity_names for the entity ids selected by `touched_sql` from their current name,
+    remembering every name key that gained or lost a subject (their rows must be re-linked)."""
+    con.execute(
+        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
+        f"WHERE entity_id IN ({touched_sql}) AND name_key IS NOT NULL"
+    )
     con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({touched_sql})")
     con.execute(
         "INSERT INTO entity_names SELECT entity_id, rw_name_key(name) FROM ("
@@ -66,37 +86,40 @@ def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> No
         f"WHERE entity_id IN ({touched_sql}) QUALIFY row_number() OVER (PARTITION BY entity_id "
         "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
     )
+    con.execute(
+        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
+        f"WHERE entity_id IN ({touched_sql}) AND name_key IS NOT NULL"
+    )
 
 
-def relink(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Re-link every row without an entity_id; returns per feed how many rows changed link."""
-    install_name_key(con)
+def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:
+    """Link this delivery's rows without entity_id, and re-link older ones whose name key the
+    delivery's registry changes touched; returns per feed how many rows changed link.
+
+    Every row's link is a function of its name key and the registry's current names, recomputed
+    whenever either changes, so the outcome does not depend on ingestion order.
+    """
     changed: dict[str, int] = {}
     for feed in LINK_FEEDS:
         table = version_table(feed)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE rw_name_match AS "
-            "WITH n AS (SELECT entity_name, rw_name_key(entity_name) AS name_key FROM ("
-            f"SELECT DISTINCT entity_name FROM {table} WHERE entity_id IS NULL AND entity_name IS NOT NULL)), "
+            f"WITH k AS (SELECT DISTINCT name_key FROM {table} WHERE entity_id IS NULL "
+            "AND name_key IS NOT NULL AND (delivery_id = $1 "
+            f"OR name_key IN (SELECT name_key FROM {CHANGED_KEYS}))), "
             "e AS (SELECT name_key, count(DISTINCT entity_id) AS n, min(entity_id) AS entity_id "
-            "FROM entity_names WHERE name_key IN (SELECT name_key FROM n) GROUP BY name_key) "
-            "SELECT n.entity_name, "
-            "CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
-            "CASE WHEN n.name_key IS NULL THEN 'no_name' WHEN e.n IS NULL THEN 'unknown_name' "
-            "WHEN e.n = 1 THEN 'name' ELSE 'ambiguous_name' END AS method "
-            "FROM n LEFT JOIN e USING (name_key)"
+            "FROM entity_names WHERE name_key IN (SELECT name_key FROM k) GROUP BY name_key) "
+            "SELECT k.name_key, CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
+            "CASE WHEN e.n IS NULL THEN 'unknown_name' WHEN e.n = 1 THEN 'name' "
+            "ELSE 'ambiguous_name' END AS method FROM k LEFT JOIN e USING (name_key)",
+            [delivery_id],
         )
-        named = con.execute(
+        row = con.execute(
             f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-            f"FROM rw_name_match m WHERE {table}.entity_id IS NULL AND {table}.entity_name = m.entity_name "
+            f"FROM rw_name_match m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
             f"AND ({table}.link_method IS DISTINCT FROM m.method "
             f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
         ).fetchone()
-        unnamed = con.execute(
-            f"UPDATE {table} SET linked_entity_id = NULL, link_method = 'no_name' "
-            "WHERE entity_id IS NULL AND entity_name IS NULL "
-            "AND link_method IS DISTINCT FROM 'no_name'"
-        ).fetchone()
-        changed[feed] = int(named[0] if named else 0) + int(unnamed[0] if unnamed else 0)
+        changed[feed] = int(row[0]) if row else 0
         con.execute("DROP TABLE IF EXISTS rw_name_match")
     return changed

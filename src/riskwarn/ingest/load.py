@@ -16,7 +16,7 @@ from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
 from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
-from riskwarn.ingest.link import refresh_entity_names, relink
+from riskwarn.ingest.link import refresh_entity_names, relink, start_delivery
 from riskwarn.ingest.macros import install_macros
 from riskwarn.ingest.readers import STAGE_TABLE, create_stage, stage_file
 from riskwarn.ingest.report import DeliveryReport, FileReport
@@ -117,6 +117,7 @@ def load_delivery(
         report.seconds = time.monotonic() - t0
         return report
     install_macros(con)
+    start_delivery(con)
     con.execute("BEGIN TRANSACTION")
     try:
         seq_row = con.execute(
@@ -135,7 +136,7 @@ def load_delivery(
                 f"SELECT entity_id FROM {version_table('entities')} "
                 f"WHERE delivery_id = {_lit(delivery.delivery_id)}",
             )
-        relink(con)
+        relink(con, delivery.delivery_id)
         report.files = [
             FileReport(
                 f.file, f.feed, f.format, f.sha256, f.bytes, *file_counts.get(f.file, (0, 0, 0))
@@ -191,8 +192,14 @@ def _load_feed(
     target = cols + prov
     select = [f'"{c}"' for c in cols] + [values[p] for p in prov]
     if spec.name in LINK_FEEDS:
-        target += ["linked_entity_id", "link_method"]
-        select += ["entity_id", "CASE WHEN entity_id IS NOT NULL THEN 'id' END"]
+        # rows with an id link to it; rows with a name are linked by relink(); the rest have none
+        target += ["linked_entity_id", "link_method", "name_key"]
+        select += [
+            "entity_id",
+            "CASE WHEN entity_id IS NOT NULL THEN 'id' "
+            "WHEN rw_name_key(entity_name) IS NULL THEN 'no_name' END",
+            "CASE WHEN entity_id IS NULL THEN rw_name_key(entity_name) END",
+        ]
     key = spec.key
     replaced = con.execute(
         f"SELECT count(*) FROM {_CHECKED} c WHERE len(c.problems) = 0 AND EXISTS ("

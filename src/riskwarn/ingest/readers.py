@@ -118,6 +118,9 @@ def _numbered_source(con: duckdb.DuckDBPyConnection, header_lines: int) -> str:
     row = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {_FILE}").fetchone()
     base = int(row[0]) if row else 0
     ordinal = f"(f.rowid - {base} + 1)"
+    rejected = con.execute("SELECT count(*) FROM rw_rej_lines").fetchone()
+    if not rejected or rejected[0] == 0:  # the common case: records are numbered as read
+        return f"(SELECT f.*, {ordinal} AS rw_line FROM {_FILE} f)"
     return (
         f"(SELECT f.*, {ordinal} + coalesce(r.j, 0) AS rw_line FROM {_FILE} f "
         "ASOF LEFT JOIN (SELECT goodbefore, max(j) AS j FROM ("

@@ -1,7 +1,7 @@
 """ISO 8601 times to naive China Standard Time, in Python (manifests) and SQL (rows) alike.
 
 Accepted: `YYYY-MM-DD`, `YYYY-MM-DD[T| ]hh:mm[:ss[.fff]]` with an optional offset `Z`,
-`±hh`, `±hhmm` or `±hh:mm`. No offset means the time is already CST (UTC+08:00).
+`±hh`, `±hhmm` or `±hh:mm`. No offset means the time is already CST (UTC+08:00); `24:00:00` is the end of the day.
 """
 
 from __future__ import annotations
@@ -33,10 +33,14 @@ def parse_iso_to_cst(text: str) -> dt.datetime | None:
     if m is None:
         return None
     day, clock, offset = m.groups()
+    clock = clock or "00:00:00"
+    end_of_day = clock.startswith("24:") and not clock[3:].strip("0:.")  # ISO 8601 "24:00"
     try:
-        local = dt.datetime.fromisoformat(f"{day}T{clock or '00:00:00'}")
+        local = dt.datetime.fromisoformat(f"{day}T{'00:00:00' if end_of_day else clock}")
     except ValueError:
         return None
+    if end_of_day:
+        local += dt.timedelta(days=1)
     return local + dt.timedelta(minutes=_CST_MINUTES - _offset_minutes(offset))
 
 

@@ -17,7 +17,14 @@ from riskwarn.ingest.readers import STAGE_TABLE
 from riskwarn.ingest.timeparse import cst_timestamp_sql
 from riskwarn.store.schema import column_sql_type
 
-__all__ = ["BOOL_FALSE", "BOOL_TRUE", "INDUSTRY_PATTERN", "validation_sql"]
+__all__ = [
+    "BOOL_FALSE",
+    "BOOL_TRUE",
+    "INDUSTRY_PATTERN",
+    "duplicates_sql",
+    "key_sql",
+    "validation_sql",
+]
 
 BOOL_TRUE = ("true", "1", "是", "属实")
 BOOL_FALSE = ("false", "0", "否", "不属实")

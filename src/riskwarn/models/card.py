@@ -93,7 +93,7 @@ def model_card(result: Any, version: str, decision: Any) -> str:
         f"sample weights: `{result.ipw_choice}` (validation: "
         + ", ".join(f"{k} {_fmt(v)}" for k, v in result.ipw_validation.items())
         + ")",
-        f"- calibration: {result.params.get('calibration')} on validation "
+        f"- calibration: {result.model.meta.get('calibration')} on validation "
         "(random-draw rows weighted 1/p when there are enough)",
         "",
         "## 评估 / Evaluation (held-out test cohorts)",

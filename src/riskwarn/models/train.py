@@ -139,8 +139,9 @@ def assemble_frame(
 
 
 def training_weights(frame: pd.DataFrame, mode: str, clip: float) -> np.ndarray:
-    """Row weights: 1 everywhere ('none'), or clipped 1/draw_probability on random-draw rows
-    normalised to mean 1 among them ('ipw'), so draws of rarely drawn subjects count more."""
+    """Row weights: 1 everywhere ('none'), or 1/draw_probability on random-draw rows
+    normalised to mean 1 among them and clipped at `clip` times that mean ('ipw'), so draws
+    of rarely drawn subjects count more without one row dominating."""
     w = np.ones(len(frame))
     if mode == "none":
         return w
@@ -149,7 +150,8 @@ def training_weights(frame: pd.DataFrame, mode: str, clip: float) -> np.ndarray:
     p = frame["draw_probability"].to_numpy(float)
     rd = frame["any_random_draw"].to_numpy(bool) & np.isfinite(p) & (p > 0)
     if rd.any():
-        inv = np.minimum(1.0 / p[rd], clip)
+        inv = 1.0 / p[rd]
+        inv = np.minimum(inv / inv.mean(), clip)
         w[rd] = inv / inv.mean()
     return w
 
@@ -408,9 +410,13 @@ def fit_and_evaluate(
     timings["lightgbm_s"] = time.perf_counter() - t0
 
     method = str(config.get("training", "calibration"))
+    iso_min = int(config.get("training", "isotonic_min_rows"))
     cal_rows, cal_y, cal_w = _calibration_target(valid, min_rd)
-    calibrator = Calibrator(method).fit(booster.predict(pipeline.transform(cal_rows)), cal_y, cal_w)
+    calibrator = Calibrator(method, iso_min).fit(
+        booster.predict(pipeline.transform(cal_rows)), cal_y, cal_w
+    )
     meta = {
+        "calibration": calibrator.method,
         "catalog_version": pipeline.catalog_version,
         "horizon_days": str(split.horizon_days),
         "label_cutoff": str(split.label_cutoff),
@@ -421,14 +427,14 @@ def fit_and_evaluate(
 
     t1 = time.perf_counter()
     scorecard = RuleScorecard(catalog).fit(train)
-    sc_cal = Calibrator(method).fit(scorecard.score(cal_rows), cal_y, cal_w)
+    sc_cal = Calibrator(method, iso_min).fit(scorecard.score(cal_rows), cal_y, cal_w)
     lr_rows = (
         train if len(train) <= _BASELINE_ROWS else train.sample(_BASELINE_ROWS, random_state=seed)
     )
     logistic = logistic_pipeline(pipeline, seed).fit(
         _logistic_input(lr_rows, pipeline), lr_rows["label"].to_numpy(int)
     )
-    lr_cal = Calibrator(method).fit(
+    lr_cal = Calibrator(method, iso_min).fit(
         logistic.predict_proba(_logistic_input(cal_rows, pipeline))[:, 1], cal_y, cal_w
     )
     timings["baselines_s"] = time.perf_counter() - t1

@@ -54,6 +54,7 @@ PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
 _LINK_COLUMNS = (
     ("linked_entity_id", "VARCHAR"),  # entity_id, or the unique name match, or NULL
     ("link_method", "VARCHAR"),  # id | name | ambiguous_name | unknown_name | no_name
+    ("name_key", "VARCHAR"),  # normalised entity_name of rows without entity_id (for re-linking)
 )
 
 
@@ -138,4 +139,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for spec in FEEDS.values():
         con.execute(_version_ddl(spec))
+        if spec.name in LINK_FEEDS:  # stores created before name_key existed
+            con.execute(
+                f"ALTER TABLE {version_table(spec.name)} ADD COLUMN IF NOT EXISTS name_key VARCHAR"
+            )
         con.execute(_current_view_ddl(spec))
