@@ -33,7 +33,9 @@ def sql_parse(text: str) -> dt.datetime | None:
         ("", None),
     ],
 )
-def test_iso_times_become_naive_china_standard_time(text: str, expected: dt.datetime | None) -> None:
+def test_iso_times_become_naive_china_standard_time(
+    text: str, expected: dt.datetime | None
+) -> None:
     assert parse_iso_to_cst(text) == expected
     assert sql_parse(text) == expected
 

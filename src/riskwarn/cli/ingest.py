@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from riskwarn.cli.common import HomeOption, settings_for
+from riskwarn.config import Settings
 from riskwarn.contract.reasons import FLAGS, REJECT_REASONS
 from riskwarn.errors import RiskwarnError
 
-__all__ = ["register"]
+__all__ = ["print_status", "register"]
 
 _LINK_LABELS = {
     "id": "按代码 / by id",
@@ -37,6 +38,73 @@ def _fail(exc: Exception) -> None:
 def _reason_label(code: str) -> str:
     zh, _ = REJECT_REASONS.get(code) or FLAGS.get(code) or (code, code)
     return f"{zh} {code}"
+
+
+def print_status(settings: Settings, deliveries: int = 10) -> None:
+    """Print the store's status tables (per feed, then the latest deliveries) to the console."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from riskwarn.store import connect
+    from riskwarn.store.status import feed_status, last_deliveries
+
+    con = connect(settings, read_only=True)
+    try:
+        feeds = feed_status(con)
+        recent = last_deliveries(con, deliveries)
+    finally:
+        con.close()
+    console = Console()
+    if not console.is_terminal and console.width < 160:  # logs and pipes: keep the tables readable
+        console = Console(width=160)
+    table = Table(title="数据状态 / store status")
+    for label in (
+        "数据源 / feed",
+        "当前记录 / records",
+        "版本 / versions",
+        "隔离 / quarantined",
+        "隔离原因 / quarantined by reason",
+        "名称关联 / name links",
+    ):
+        table.add_column(label)
+    for f in feeds:
+        reasons = "\n".join(
+            f"{_reason_label(c)}: {n:,}" for c, n in f.quarantined_by_reason.items()
+        )
+        links = "\n".join(f"{_LINK_LABELS.get(m, m)}: {n:,}" for m, n in f.links.items())
+        table.add_row(
+            f"{f.label_zh} / {f.feed}",
+            f"{f.records:,}",
+            f"{f.versions:,}",
+            f"{f.quarantined:,}",
+            reasons or "—",
+            links or "—",
+        )
+    console.print(table)
+    dtable = Table(title="最近交付 / last deliveries")
+    for label in (
+        "交付 / delivery",
+        "交付时间 / delivered at",
+        "入库时间 / ingested at",
+        "读取 / read",
+        "接收 / accepted",
+        "隔离 / rejected",
+        "替换 / replaced",
+        "标记 / flagged",
+    ):
+        dtable.add_column(label)
+    for d in recent:
+        dtable.add_row(
+            d.delivery_id + (" (backfill)" if d.backfill else ""),
+            f"{d.delivered_at:%Y-%m-%d %H:%M}",
+            f"{d.ingested_at:%Y-%m-%d %H:%M}",
+            f"{d.rows_read:,}",
+            f"{d.rows_accepted:,}",
+            f"{d.rows_rejected:,}",
+            f"{d.rows_replaced:,}",
+            f"{d.rows_flagged:,}",
+        )
+    console.print(dtable)
 
 
 def register(app: typer.Typer) -> None:
@@ -81,71 +149,10 @@ def register(app: typer.Typer) -> None:
         ] = 10,
     ) -> None:
         """库状态 / Store status: records, versions, quarantine by reason, name links, last deliveries."""
-        from rich.console import Console
-        from rich.table import Table
-
-        from riskwarn.store import connect
-        from riskwarn.store.status import feed_status, last_deliveries
-
         try:
-            con = connect(settings_for(home), read_only=True)
+            print_status(settings_for(home), deliveries)
         except RiskwarnError as exc:
             _fail(exc)
-            return
-        try:
-            feeds = feed_status(con)
-            recent = last_deliveries(con, deliveries)
-        finally:
-            con.close()
-        console = Console()
-        table = Table(title="数据状态 / store status")
-        for label in (
-            "数据源 / feed",
-            "当前记录 / records",
-            "版本 / versions",
-            "隔离 / quarantined",
-            "隔离原因 / quarantined by reason",
-            "名称关联 / name links",
-        ):
-            table.add_column(label)
-        for f in feeds:
-            reasons = "\n".join(
-                f"{_reason_label(c)}: {n:,}" for c, n in f.quarantined_by_reason.items()
-            )
-            links = "\n".join(f"{_LINK_LABELS.get(m, m)}: {n:,}" for m, n in f.links.items())
-            table.add_row(
-                f"{f.label_zh} / {f.feed}",
-                f"{f.records:,}",
-                f"{f.versions:,}",
-                f"{f.quarantined:,}",
-                reasons or "—",
-                links or "—",
-            )
-        console.print(table)
-        dtable = Table(title="最近交付 / last deliveries")
-        for label in (
-            "交付 / delivery",
-            "交付时间 / delivered at",
-            "入库时间 / ingested at",
-            "读取 / read",
-            "接收 / accepted",
-            "隔离 / rejected",
-            "替换 / replaced",
-            "标记 / flagged",
-        ):
-            dtable.add_column(label)
-        for d in recent:
-            dtable.add_row(
-                d.delivery_id + (" (backfill)" if d.backfill else ""),
-                f"{d.delivered_at:%Y-%m-%d %H:%M}",
-                f"{d.ingested_at:%Y-%m-%d %H:%M}",
-                f"{d.rows_read:,}",
-                f"{d.rows_accepted:,}",
-                f"{d.rows_rejected:,}",
-                f"{d.rows_replaced:,}",
-                f"{d.rows_flagged:,}",
-            )
-        console.print(dtable)
 
     quarantine = typer.Typer(
         help="隔离区 / Quarantine: rejected rows with file, line, raw content and every reason.",

@@ -34,6 +34,7 @@ class Engine(Protocol):
     def materialize(self, expr: Any, label: str) -> Any: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
     def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None: ...
+    def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
 
@@ -53,6 +54,7 @@ class DuckDBEngine:
         self.backend = ibis.duckdb.from_connection(con)
         self._prefix = f"_rw_feat_{next(_counter)}_"
         self._temps: list[str] = []
+        self._views: list[str] = []
 
     def table(self, name: str) -> Any:
         """An Ibis table over store table/view `name`."""
@@ -115,6 +117,14 @@ class DuckDBEngine:
             f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
         )
 
+    def parquet_table(self, path: Path, label: str) -> Any:
+        """An Ibis table over a Parquet file (a temp view; the file is not loaded)."""
+        name = self._name(label)
+        quoted = "'" + str(path).replace("'", "''") + "'"
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({quoted})")
+        self._views.append(name)
+        return self.table(name)
+
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]:
         """Execute a small expression and return its rows as tuples."""
         import ibis
@@ -123,6 +133,9 @@ class DuckDBEngine:
 
     def close(self) -> None:
         """Drop this engine's temp tables (the connection stays open)."""
+        for name in reversed(self._views):
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        self._views.clear()
         for name in reversed(self._temps):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self._temps.clear()

@@ -48,6 +48,15 @@ class DeliveryReport:
     ignored_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    def __str__(self) -> str:
+        state = "已入库 / ingested" if self.status == "ingested" else "已存在 / already ingested"
+        return (
+            f"{self.delivery_id} ({self.delivered_at:%Y-%m-%d %H:%M}"
+            f"{', backfill' if self.backfill else ''}): {state}; 读取 read {self.rows_read:,}, "
+            f"接收 accepted {self.rows_accepted:,}, 隔离 rejected {self.rows_rejected:,}, "
+            f"替换 replaced {self.rows_replaced:,}, 标记 flagged {self.rows_flagged:,}"
+        )
+
 
 def reports_table(reports: Sequence[DeliveryReport]) -> Table:
     """A rich table of delivery reports, Chinese labels first with English beside them."""

@@ -22,7 +22,7 @@ class Calibrator:
     that: isotonic on a few hundred rows puts whole steps at 0 or 1, which no subject deserves.
     """
 
-    def __init__(self, method: Method = "isotonic", isotonic_min_rows: int = 5000):
+    def __init__(self, method: Method | str = "isotonic", isotonic_min_rows: int = 5000):
         if method not in ("isotonic", "platt", "auto"):
             raise ModelError(
                 f"calibration method must be 'isotonic', 'platt' or 'auto', got {method!r}"

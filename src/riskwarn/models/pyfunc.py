@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from riskwarn.models.model import RiskModel
 
 __all__ = ["RiskPyfunc", "model_signature", "pip_requirements"]
 
 
-class RiskPyfunc(mlflow.pyfunc.PythonModel):
+class RiskPyfunc(PythonModel):
     """Feature pipeline + booster + calibrator as one MLflow model."""
 
     def __init__(self, model: RiskModel):
@@ -33,7 +33,9 @@ def model_signature(model: RiskModel) -> Any:
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema, TensorSpec
 
-    cols = [ColSpec("double", c, required=False) for c in model.pipeline.numeric]
+    cols: list[ColSpec | TensorSpec] = [
+        ColSpec("double", c, required=False) for c in model.pipeline.numeric
+    ]
     cols += [ColSpec("string", c, required=False) for c in model.pipeline.categorical]
     out = Schema([TensorSpec(np.dtype("float64"), (-1,), "score")])
     return ModelSignature(inputs=Schema(cols), outputs=out)
