@@ -28,6 +28,7 @@ def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
     from riskwarn.cli.ingest import print_status
     from riskwarn.features.build import build_features, write_feature_matrix
     from riskwarn.features.catalog import load_catalog
+    from riskwarn.features.text import update_text_scores
     from riskwarn.ingest import ingest
     from riskwarn.simulate import simulate
     from riskwarn.store import connect
@@ -48,7 +49,11 @@ def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
         print(f"   {report}")
     print("③ 库状态 / store status")
     print_status(settings)
-    print("④ 指标 / building indicators")
+    print("④ 文本评分 / scoring complaint and sentiment texts")
+    with connect(settings) as con:
+        scored = update_text_scores(con, progress=True)
+    print(f"   {scored:,} text versions scored (negativity, spam, risk topics)")
+    print("⑤ 指标 / building indicators")
     catalog = load_catalog()
     with connect(settings) as con:
         as_of = _month_ends(start, months)[-3:]
