@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_ingest.py --data /tmp/prov200k      # an existing province
     .venv/bin/python benchmarks/bench_ingest.py --entities 20000 --months 36  # simulate one first
 
-Prints rows, rows/s, wall seconds and peak RSS (MiB) for each; each measurement runs in its own
+Prints rows, rows/s, wall seconds, peak RSS (MiB) and CPU seconds (user + system) for each; each measurement runs in its own
 process so peak RSS is its own. The floor is DuckDB reading every feed file (read_csv /
 read_parquet / read_json, all columns as text) and counting rows — no validation, no writes.
 """
@@ -28,7 +28,8 @@ t = time.monotonic()
 reports = ingest([Path(sys.argv[2])], s, progress=True)
 print(json.dumps({"rows": sum(r.rows_read for r in reports), "seconds": time.monotonic() - t,
                   "deliveries": len(reports), "rejected": sum(r.rows_rejected for r in reports),
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
 """
 
 _FLOOR = """
@@ -48,7 +49,8 @@ for d in discover_deliveries([Path(sys.argv[1])]):
                "jsonl": f"read_json('{p}', format='newline_delimited', ignore_errors=true)"}[f.format]
         rows += con.execute(f"SELECT count(*) FROM (SELECT * FROM {src})").fetchone()[0]
 print(json.dumps({"rows": rows, "seconds": time.monotonic() - t,
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
 """
 
 
@@ -65,7 +67,7 @@ def _print(label: str, result: dict, wall: float, rss: float) -> None:
     rows = result["rows"]
     print(
         f"{label:<28} rows={rows:>12,}  rows/s={rows / wall:>12,.0f}  wall_s={wall:>8.1f}  "
-        f"peak_rss_MiB={rss:>8,.0f}",
+        f"peak_rss_MiB={rss:>8,.0f}  cpu_s={result.get('cpu_s', float('nan')):>8.1f}",
         flush=True,
     )
 

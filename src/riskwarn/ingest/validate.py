@@ -290,6 +290,11 @@ def validation_sql(
             "' record ' || rw_key_line || ' of this delivery, with different content'",
         )
     )
+    # each condition is computed once, as a column, and read twice (any-problem test, list item)
+    conds = [f"{c} AS rw_p{i}" for i, (c, _, _) in enumerate(problems)]
+    conds += [f"{c} AS rw_f{i}" for i, (c, _) in enumerate(flags)]
+    problems = [(f"rw_p{i}", code, text) for i, (_, code, text) in enumerate(problems)]
+    flags = [(f"rw_f{i}", code) for i, (_, code) in enumerate(flags)]
     unreadable = (
         "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
     )
@@ -299,10 +304,11 @@ def validation_sql(
     return f"""
 WITH t AS (SELECT s.*, {trimmed}, d.* EXCLUDE (file_idx, source_line)
            FROM {STAGE_TABLE} s LEFT JOIN {duplicates_table} d USING (file_idx, source_line)),
-v AS (SELECT *, {values} FROM t)
+v AS (SELECT *, {values} FROM t),
+p AS (SELECT *, {", ".join(conds)} FROM v)
 SELECT file_idx, source_file, source_line, {out_values}, extra,
   CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[] ELSE {_flag_list(flags)} END AS flags,
   CASE WHEN unreadable IS NOT NULL THEN {unreadable} ELSE {_problem_list(problems)} END AS problems,
   {known_at} AS known_at
-FROM v
+FROM p
 """
