@@ -17,14 +17,16 @@ def test_demo_runs_every_stage_and_leaves_a_queryable_store(tmp_path: Path) -> N
     home = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "riskwarn.demo", "--home", str(home),
-         "--entities", "800", "--months", "14", "--seed", "3"],
+         "--entities", "1500", "--months", "20", "--seed", "3"],
         capture_output=True, text=True, timeout=900, check=False,
         env={**os.environ, "RISKWARN_HOME": str(home)},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for stage in ("模拟省份 / simulating", "接入 / ingesting", "库状态 / store status",
-                  "文本评分 / scoring", "指标 / building indicators"):
+                  "文本评分 / scoring", "指标 / building indicators", "训练与注册 / training",
+                  "测试期评估 / held-out evaluation", "批量评分 / scoring every active subject",
+                  "风险最高的 20 个主体 / 20 riskiest subjects"):
         assert stage in out, f"demo output lacks stage {stage!r}"
 
     con = duckdb.connect(str(home / "store" / "riskwarn.duckdb"), read_only=True)
@@ -35,8 +37,8 @@ def test_demo_runs_every_stage_and_leaves_a_queryable_store(tmp_path: Path) -> N
         scored = con.execute("SELECT count(*) FROM text_scores").fetchone()[0]
     finally:
         con.close()
-    assert deliveries == 15  # one backfill of history plus 14 monthly deliveries
-    assert 700 <= entities <= 800
+    assert deliveries == 21  # one backfill of history plus 20 monthly deliveries
+    assert 1400 <= entities <= 1500
     assert quarantined > 0  # the simulated dirt was caught, not dropped
     assert scored > 0
 
@@ -45,3 +47,10 @@ def test_demo_runs_every_stage_and_leaves_a_queryable_store(tmp_path: Path) -> N
     frame = pd.read_parquet(matrices[0])
     assert {"entity_id", "as_of"} <= set(frame.columns)
     assert frame["as_of"].nunique() == 3
+
+    scores = list((home / "exports").glob("scores_*.csv"))
+    assert len(scores) == 1
+    scored_subjects = pd.read_csv(scores[0])
+    assert {"entity_id", "score", "model_version"} <= set(scored_subjects.columns)
+    assert scored_subjects["score"].between(0, 1).all()
+    assert scored_subjects["score"].is_monotonic_decreasing  # riskiest first

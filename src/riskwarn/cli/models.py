@@ -37,6 +37,37 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date", param_hint=option) from None
 
 
+def print_training(result, run) -> None:  # type: ignore[no-untyped-def]
+    """The held-out evaluation table, oracle comparisons and the gate's decision."""
+    from rich.console import Console
+
+    from riskwarn.models.card import evaluation_frame
+
+    console = Console()
+    console.print(
+        f"riskwarn-risk v{run.version} — 测试期评估 / held-out evaluation ({result.split.describe()['test']})"
+    )
+    console.print(evaluation_frame(result).round(4).to_string(), markup=False, soft_wrap=True)
+    for k, v in result.comparisons.items():
+        console.print(f"{k}: {v:.4f}")
+    console.print(f"gate: {run.decision.summary}")
+    if run.card_path:
+        console.print(f"model card: {run.card_path}")
+
+
+def print_top_scores(scores, day: dt.date, top: int) -> None:  # type: ignore[no-untyped-def]
+    """The `top` riskiest subjects as a bilingual table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"风险最高的 {top} 个主体 / {top} riskiest subjects, as of {day}")
+    for col in ("统一社会信用代码 / entity_id", "风险概率 / score", "模型版本 / model"):
+        table.add_column(col)
+    for row in scores.head(top).itertuples():
+        table.add_row(row.entity_id, f"{row.score:.3f}", str(row.model_version))
+    Console().print(table)
+
+
 def train_command(
     home: HomeOption = None,
     config: ConfigOption = None,
@@ -59,9 +90,6 @@ def train_command(
     ] = True,
 ) -> None:
     """训练模型 / Train LightGBM and both baselines on temporal splits, log to MLflow, register, gate."""
-    from rich.console import Console
-
-    from riskwarn.models.card import evaluation_frame
     from riskwarn.models.config import load_model_config
     from riskwarn.models.workflow import train_and_register
 
@@ -75,16 +103,7 @@ def train_command(
         cards_dir=cards_dir,
         plots=plots,
     )
-    console = Console()
-    console.print(
-        f"riskwarn-risk v{run.version} — 测试期评估 / held-out evaluation ({result.split.describe()['test']})"
-    )
-    console.print(evaluation_frame(result).round(4).to_string(), markup=False, soft_wrap=True)
-    for k, v in result.comparisons.items():
-        console.print(f"{k}: {v:.4f}")
-    console.print(f"gate: {run.decision.summary}")
-    if run.card_path:
-        console.print(f"model card: {run.card_path}")
+    print_training(result, run)
 
 
 def score_command(
@@ -97,9 +116,6 @@ def score_command(
     top: Annotated[int, typer.Option(help="print this many riskiest subjects")] = 20,
 ) -> None:
     """批量评分 / Score every active subject at an as-of date with the champion."""
-    from rich.console import Console
-    from rich.table import Table
-
     from riskwarn.scoring.batch import score_subjects, write_scores
 
     settings = settings_for(home)
@@ -111,12 +127,7 @@ def score_command(
     finally:
         con.close()
     write_scores(scores, out)
-    table = Table(title=f"风险最高的 {top} 个主体 / {top} riskiest subjects, as of {day}")
-    for col in ("统一社会信用代码 / entity_id", "风险概率 / score", "模型版本 / model"):
-        table.add_column(col)
-    for row in scores.head(top).itertuples():
-        table.add_row(row.entity_id, f"{row.score:.3f}", str(row.model_version))
-    Console().print(table)
+    print_top_scores(scores, day, top)
     print(f"{len(scores):,} subjects scored → {out}", file=sys.stderr)
 
 
