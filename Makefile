@@ -35,9 +35,14 @@ lint: setup ## ruff and mypy
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-bench: setup ## run the benchmarks at a small size (see benchmarks/README.md for full-size runs)
-	$(BIN)/python benchmarks/bench_simulate.py --entities 20000
-	$(BIN)/python benchmarks/bench_ingest.py --entities 20000
+BENCH_DIR ?= var/bench
+bench: setup ## run every benchmark at a small size (benchmarks/README.md gives full-size runs)
+	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	$(BIN)/python benchmarks/bench_simulate.py --entities 20000 --months 36 --out $(BENCH_DIR)/sim
+	$(BIN)/python benchmarks/bench_ingest.py --data $(BENCH_DIR)/sim --home $(BENCH_DIR)/home
+	$(BIN)/python benchmarks/bench_text.py --texts 50000 --store-rows 50000 --sim $(BENCH_DIR)/sim
+	$(BIN)/python benchmarks/bench_features.py --subjects 200000 --events 2000000 --dir $(BENCH_DIR)/features
+	$(BIN)/python benchmarks/bench_train.py --rows 100000
 
 clean: ## remove the demo data directory
 	rm -rf $(HOME_DIR)
