@@ -64,6 +64,7 @@ def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
 
 
 CHANGED_KEYS = "rw_changed_keys"
+_TOUCHED = "rw_touched_ids"
 
 
 def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
@@ -75,21 +76,27 @@ def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
 def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
     """Recompute entity_names for the entity ids selected by `touched_sql` from their current name,
     remembering every name key that gained or lost a subject (their rows must be re-linked)."""
+    # the touched ids are selected once (a scan of the version table), then reused four times
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS SELECT DISTINCT * FROM ({touched_sql})"
+    )
+    touched = f"SELECT * FROM {_TOUCHED}"
     con.execute(
         f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched_sql}) AND name_key IS NOT NULL"
+        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
     )
-    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({touched_sql})")
+    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({touched})")
     con.execute(
         "INSERT INTO entity_names SELECT entity_id, rw_name_key(name) FROM ("
         f"SELECT entity_id, name FROM {version_table('entities')} "
-        f"WHERE entity_id IN ({touched_sql}) QUALIFY row_number() OVER (PARTITION BY entity_id "
+        f"WHERE entity_id IN ({touched}) QUALIFY row_number() OVER (PARTITION BY entity_id "
         "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
     )
     con.execute(
         f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched_sql}) AND name_key IS NOT NULL"
+        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
     )
+    con.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
 
 
 def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:

@@ -191,14 +191,19 @@ def _load_feed(
     }
     target = cols + prov
     select = [f'"{c}"' for c in cols] + [values[p] for p in prov]
+    source = _CHECKED
     if spec.name in LINK_FEEDS:
-        # rows with an id link to it; rows with a name are linked by relink(); the rest have none
+        # rows with an id link to it; rows with a name are linked by relink(); the rest have none.
+        # The name key (a Python UDF) is computed once per row without id, in a subquery.
+        source = (
+            f"(SELECT *, CASE WHEN entity_id IS NULL THEN rw_name_key(entity_name) END "
+            f"AS rw_nk FROM {_CHECKED} WHERE len(problems) = 0)"
+        )
         target += ["linked_entity_id", "link_method", "name_key"]
         select += [
             "entity_id",
-            "CASE WHEN entity_id IS NOT NULL THEN 'id' "
-            "WHEN rw_name_key(entity_name) IS NULL THEN 'no_name' END",
-            "CASE WHEN entity_id IS NULL THEN rw_name_key(entity_name) END",
+            "CASE WHEN entity_id IS NOT NULL THEN 'id' WHEN rw_nk IS NULL THEN 'no_name' END",
+            "rw_nk",
         ]
     key = spec.key
     replaced = con.execute(
@@ -209,7 +214,7 @@ def _load_feed(
     report.rows_replaced += int(replaced[0]) if replaced else 0
     con.execute(
         f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} "
-        f"FROM {_CHECKED} WHERE len(problems) = 0"
+        f"FROM {source} WHERE len(problems) = 0"
     )
     raw_cols = ", ".join(f'{_lit(c)}, s."{c}"' for c in cols)
     con.execute(
