@@ -15,6 +15,20 @@ from riskwarn.store.text_scores import create_text_scores
 T0 = dt.datetime(2024, 5, 1, 2, 0)
 
 
+_COMPLAINT_COLUMNS = (
+    "record_id, entity_id, entity_name, received_at, channel, category, text, substantiated, "
+    "department, delivery_id, delivered_at, known_at, delivery_seq, source_file, source_line, "
+    "flags, extra, linked_entity_id, link_method"
+)
+_POST_COLUMNS = (
+    "record_id, entity_id, entity_name, published_at, source, title, text, reach, "
+    "delivery_id, delivered_at, known_at, delivery_seq, source_file, source_line, "
+    "flags, extra, linked_entity_id, link_method"
+)
+INSERT_COMPLAINT = f"INSERT INTO v_complaints ({_COMPLAINT_COLUMNS}) VALUES ({', '.join(['?'] * 19)})"
+INSERT_POST = f"INSERT INTO v_sentiment ({_POST_COLUMNS}) VALUES ({', '.join(['?'] * 18)})"
+
+
 def _complaint(record_id: str, delivery: str, text: str | None, line: int) -> tuple:
     return (
         record_id, None, "某饭店", T0, "hotline_12345", "食品安全", text, None, "SAMR",
@@ -34,7 +48,7 @@ def store(tmp_path):
     con = duckdb.connect(str(tmp_path / "riskwarn.duckdb"))
     create_schema(con)
     con.executemany(
-        "INSERT INTO v_complaints VALUES (" + ", ".join(["?"] * 19) + ")",
+        INSERT_COMPLAINT,
         [
             _complaint("C1", "2024-04", "饭店卖变质食品，吃完拉肚子", 1),
             _complaint("C2", "2024-04", "下载APP领取红包 http://t.cn/abc 加微信abc12345", 2),
@@ -42,7 +56,7 @@ def store(tmp_path):
         ],
     )
     con.executemany(
-        "INSERT INTO v_sentiment VALUES (" + ", ".join(["?"] * 18) + ")",
+        INSERT_POST,
         [
             _post("S1", "2024-04", "曝光", "某公司拖欠工资，工人讨薪无门", 1),
             _post("S2", "2024-04", None, "新店开业，环境不错，服务热情", 2),
@@ -76,7 +90,7 @@ def test_update_scores_every_version_once_and_is_idempotent(model, store):
 def test_a_later_version_of_a_record_is_scored_as_its_own_row(model, store):
     update_text_scores(store, progress=False)
     store.execute(
-        "INSERT INTO v_complaints VALUES (" + ", ".join(["?"] * 19) + ")",
+        INSERT_COMPLAINT,
         _complaint("C1", "2024-05", "经核实不属实，商家已整改到位", 1),
     )
     assert update_text_scores(store, progress=False) == 1
