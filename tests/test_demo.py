@@ -16,17 +16,38 @@ import pytest
 def test_demo_runs_every_stage_and_leaves_a_queryable_store(tmp_path: Path) -> None:
     home = tmp_path / "demo"
     result = subprocess.run(
-        [sys.executable, "-m", "riskwarn.demo", "--home", str(home),
-         "--entities", "1500", "--months", "20", "--seed", "3"],
-        capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "riskwarn.demo",
+            "--home",
+            str(home),
+            "--entities",
+            "1500",
+            "--months",
+            "20",
+            "--seed",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
         env={**os.environ, "RISKWARN_HOME": str(home)},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    for stage in ("模拟省份 / simulating", "接入 / ingesting", "库状态 / store status",
-                  "文本评分 / scoring", "指标 / building indicators", "训练与注册 / training",
-                  "测试期评估 / held-out evaluation", "批量评分 / scoring every active subject",
-                  "风险最高的 20 个主体 / 20 riskiest subjects"):
+    for stage in (
+        "模拟省份 / simulating",
+        "接入 / ingesting",
+        "库状态 / store status",
+        "文本评分 / scoring",
+        "指标 / building indicators",
+        "训练与注册 / training",
+        "测试期评估 / held-out evaluation",
+        "批量评分 / scoring every active subject",
+        "风险最高的 20 个主体 / 20 riskiest subjects",
+    ):
         assert stage in out, f"demo output lacks stage {stage!r}"
 
     con = duckdb.connect(str(home / "store" / "riskwarn.duckdb"), read_only=True)

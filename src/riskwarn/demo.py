@@ -25,11 +25,11 @@ def _month_ends(start: dt.date, months: int) -> list[dt.date]:
 
 def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
     """Simulate → ingest → status → text scores → features → train → score, printed as an operator sees it."""
+    from riskwarn.cli.features import score_pending_texts
     from riskwarn.cli.ingest import print_status
+    from riskwarn.cli.models import print_top_scores
     from riskwarn.features.build import build_features, write_feature_matrix
     from riskwarn.features.catalog import load_catalog
-    from riskwarn.features.text import update_text_scores
-    from riskwarn.cli.models import print_top_scores
     from riskwarn.ingest import ingest
     from riskwarn.scoring.batch import score_subjects, write_scores
     from riskwarn.simulate import simulate
@@ -52,8 +52,7 @@ def run_demo(settings: Settings, entities: int, months: int, seed: int) -> None:
     print("③ 库状态 / store status")
     print_status(settings)
     print("④ 文本评分 / scoring complaint and sentiment texts")
-    with connect(settings) as con:
-        scored = update_text_scores(con, progress=True)
+    scored = score_pending_texts(settings)
     print(f"   {scored:,} text versions scored (negativity, spam, risk topics)")
     print("⑤ 指标 / building indicators")
     catalog = load_catalog()

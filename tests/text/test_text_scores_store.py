@@ -25,7 +25,9 @@ _POST_COLUMNS = (
     "delivery_id, delivered_at, known_at, delivery_seq, source_file, source_line, "
     "flags, extra, linked_entity_id, link_method"
 )
-INSERT_COMPLAINT = f"INSERT INTO v_complaints ({_COMPLAINT_COLUMNS}) VALUES ({', '.join(['?'] * 19)})"
+INSERT_COMPLAINT = (
+    f"INSERT INTO v_complaints ({_COMPLAINT_COLUMNS}) VALUES ({', '.join(['?'] * 19)})"
+)
 INSERT_POST = f"INSERT INTO v_sentiment ({_POST_COLUMNS}) VALUES ({', '.join(['?'] * 18)})"
 
 

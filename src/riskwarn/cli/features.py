@@ -20,6 +20,18 @@ def _open_store(settings):  # type: ignore[no-untyped-def]
     return connect(settings, read_only=True)
 
 
+def score_pending_texts(settings) -> int:  # type: ignore[no-untyped-def]
+    """Score the complaint/sentiment versions not yet in text_scores (sentiment indicators read them)."""
+    from riskwarn.features.text import update_text_scores
+    from riskwarn.store import connect
+
+    con = connect(settings)
+    try:
+        return update_text_scores(con, progress=True)
+    finally:
+        con.close()
+
+
 def _parse_dates(values: list[str]) -> list[dt.date]:
     out = []
     for v in values:
@@ -48,6 +60,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--out", help="write the Parquet here instead of features/")
         ] = None,
         home: HomeOption = None,
+        score_texts: Annotated[
+            bool,
+            typer.Option(help="score not-yet-scored complaint/sentiment texts first"),
+        ] = True,
     ) -> None:
         """生成特征矩阵 / Build the subject × as-of feature matrix from the store."""
         import json
@@ -58,6 +74,8 @@ def register(app: typer.Typer) -> None:
         dates = _parse_dates(as_of)
         settings = settings_for(home)
         catalog = load_catalog()
+        if score_texts:
+            score_pending_texts(settings)
         con = _open_store(settings)
         try:
             path = build_feature_file(con, dates, settings, catalog, out, progress=True)
@@ -74,6 +92,12 @@ def register(app: typer.Typer) -> None:
                 f"  {day}: 未关联主体 / unlinked — 投诉 complaints {counts.get('complaints', 0):,}, "
                 f"舆情 sentiment {counts.get('sentiment', 0):,}"
             )
+
+    @group.command("text-scores")
+    def text_scores(home: HomeOption = None) -> None:
+        """文本评分 / Score new complaint and sentiment texts: negativity, spam flag, risk topics."""
+        scored = score_pending_texts(settings_for(home))
+        typer.echo(f"文本评分 / text versions scored: {scored:,}")
 
     @group.command("describe")
     def describe(

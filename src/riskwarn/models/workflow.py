@@ -24,9 +24,15 @@ def train_and_register(
     plots: bool = True,
 ) -> tuple[TrainResult, RegisteredRun]:
     """Train on the store of `settings`, log and register the model, run the promotion gate."""
+    from riskwarn.features.text import update_text_scores
     from riskwarn.store import connect
 
     config = config or load_model_config()
+    con = connect(settings)
+    try:  # sentiment indicators read text_scores: score what ingest added since last time
+        update_text_scores(con, progress=True)
+    finally:
+        con.close()
     con = connect(settings, read_only=True)
     try:
         result = train_models(
