@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["RowProgress"]
+__all__ = ["NullProgress", "RowProgress"]
 
 
 class _RateColumn(TextColumn):
@@ -105,3 +105,16 @@ class RowProgress:
             self._progress.stop()
         else:
             self._print_line(time.monotonic(), final=True)
+
+
+class NullProgress:
+    """Stands in for RowProgress when a caller asked for no output (tests, on-demand scoring)."""
+
+    def __enter__(self) -> NullProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def advance(self, rows: int) -> None:
+        """Ignore progress."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskwarn.contract.schema import feed
 from riskwarn.simulate.calendar import Calendar
 from riskwarn.simulate.population import Population
 from riskwarn.simulate.risk import Latent
@@ -26,21 +27,15 @@ CHANNEL_P = (0.6, 0.2, 0.05, 0.05, 0.10)
 # complaint kinds
 SERIOUS, MILD, CRISIS, MALICIOUS, SPAM = range(5)
 SUBSTANTIATED_P = np.array([0.7, 0.25, 0.8, 0.05, 0.0])
-INSPECTION_TYPES = ("random_draw", "routine", "targeted", "complaint_followup", "joint")
-RESULTS = ("compliant", "minor_issue", "violation", "not_found_at_address", "closed")
-SEVERITIES = (
-    "warning",
-    "fine",
-    "confiscation",
-    "suspension",
-    "license_revocation",
-    "detention_referral",
-)
+# enum values in contract order: the simulator writes exactly what the contract allows
+INSPECTION_TYPES = feed("inspections").column("inspection_type").values
+RESULTS = feed("inspections").column("result").values
+SEVERITIES = feed("penalties").column("severity").values
 SEVERITY_P = np.array([0.30, 0.50, 0.08, 0.07, 0.03, 0.02])
-CASE_TYPES = ("civil", "administrative", "criminal", "enforcement")
-ROLES = ("plaintiff", "defendant", "third_party", "enforced_party")
-LIST_TYPES = ("abnormal_operation", "serious_dishonesty", "dishonest_debtor", "other")
-SOURCES = ("news", "weibo", "wechat", "forum", "video", "other")
+CASE_TYPES = feed("judgments").column("case_type").values
+ROLES = feed("judgments").column("role").values
+LIST_TYPES = feed("blacklist").column("list_type").values
+SOURCES = feed("sentiment").column("source").values
 POST_RISK, POST_MILD, POST_PROMO, POST_SPAM = range(4)
 # annual random-draw rate per stratum tier (0 low, 1 medium, 2 high-risk industries)
 DRAW_ANNUAL = np.array([0.05, 0.10, 0.20])

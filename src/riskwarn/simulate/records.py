@@ -289,7 +289,7 @@ def _complaints(
         "entity_name": ent_name,
         "received_at": fmt_time(rng, secs, deliv, 0),
         "channel": _choose(
-            ("hotline_12345", "web", "letter", "media", "transfer"), rng.choice(5, n, p=CHANNEL_P)
+            FEEDS["complaints"].column("channel").values, rng.choice(5, n, p=CHANNEL_P)
         ),
         "category": category,
         "text": text,

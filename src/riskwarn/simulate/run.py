@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from riskwarn.contract.schema import FEED_NAMES, FEEDS
 from riskwarn.errors import ConfigError
-from riskwarn.progress import RowProgress
+from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.simulate.calendar import Calendar
 from riskwarn.simulate.dirt import inject
 from riskwarn.simulate.events import simulate_events
@@ -237,7 +237,7 @@ def simulate(
         n_corr += res.corrections.num_rows
         bar.advance(res.entities.num_rows)
 
-    with RowProgress("simulate subjects", total=entities) if progress else _Quiet() as bar:
+    with RowProgress("simulate subjects", total=entities) if progress else NullProgress() as bar:
         if workers <= 1:
             for i, off, n in plan:
                 consume(_run_chunk(*args, i, off, n, seed, start, months, dirt_rate))
@@ -268,14 +268,3 @@ def simulate(
     write_summary_json(truth / "summary.json", summary, cal, start, dirt_rate)
     summary.wall_s = time.monotonic() - t0
     return summary
-
-
-class _Quiet:
-    def __enter__(self) -> _Quiet:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def advance(self, rows: int) -> None:
-        return None
