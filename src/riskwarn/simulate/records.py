@@ -424,14 +424,7 @@ def _penalties(rng, out: Chunk, chunk, pop, ev, cal: Calendar, year_tag) -> None
     rev, d_corr = rev[ok], d_corr[ok]
     mstart = cal.starts[cal.history + d_corr - 1]
     rday = np.maximum(mstart + rng.integers(0, 28, len(rev)), e["day"][rev])
-    corr = base.take(pa.array(rev))
-    corr = corr.set_column(corr.schema.get_field_index("revoked_on"), "revoked_on", fmt_date(rday))
-    corr = corr.set_column(
-        corr.schema.get_field_index("_deliv"), "_deliv", pa.array(d_corr.astype(np.int64))
-    )
-    corr = corr.set_column(
-        corr.schema.get_field_index("_protect"), "_protect", pa.array(np.ones(len(rev), bool))
-    )
+    corr = _new_version(base.take(pa.array(rev)), "revoked_on", fmt_date(rday), d_corr)
     out.tables["penalties"] = pa.concat_tables([base, corr])
     out.corrections.append(
         _corr_table(
@@ -473,14 +466,7 @@ def _blacklist(rng, out: Chunk, chunk, pop, e: dict, cal: Calendar, month_tag) -
     rem, d_corr = rem[ok], d_corr[ok]
     mstart = cal.starts[cal.history + d_corr - 1]
     rday = mstart + rng.integers(0, 28, len(rem))
-    corr = base.take(pa.array(rem))
-    corr = corr.set_column(corr.schema.get_field_index("removed_on"), "removed_on", fmt_date(rday))
-    corr = corr.set_column(
-        corr.schema.get_field_index("_deliv"), "_deliv", pa.array(d_corr.astype(np.int64))
-    )
-    corr = corr.set_column(
-        corr.schema.get_field_index("_protect"), "_protect", pa.array(np.ones(len(rem), bool))
-    )
+    corr = _new_version(base.take(pa.array(rem)), "removed_on", fmt_date(rday), d_corr)
     out.tables["blacklist"] = pa.concat_tables([base, corr])
     out.corrections.append(
         _corr_table(
