@@ -37,7 +37,7 @@ from riskwarn.features.expressions import (
     filter_expr,
 )
 from riskwarn.features.pit_sources import event_rows, prepared_versions, registry_rows
-from riskwarn.progress import RowProgress
+from riskwarn.progress import NullProgress, RowProgress
 
 __all__ = [
     "INACTIVE_STATUSES",
@@ -163,7 +163,7 @@ def _build(
     steps = _steps(catalog)
     parts: list[ir.Table] = []
     total = len(needed) + len(steps) + 2
-    with RowProgress("features (steps)", total=total) if progress else _Quiet() as bar:
+    with RowProgress("features (steps)", total=total) if progress else NullProgress() as bar:
 
         def timed(name: str, fn: Any) -> Any:
             step_t = time.monotonic()
@@ -228,19 +228,6 @@ def _subject_attributes(subjects: ir.Table, catalog: Catalog) -> ir.Table:
     attrs = {i.id: attribute_expr(subjects, i) for i in catalog.indicators if i.agg == "attribute"}
     keys = {f"_key_{k}": f(subjects) for k, f in _GROUP_KEY_SOURCES.items()}
     return subjects.select("as_of", "as_of_day", "entity_id", **keys, **attrs)
-
-
-class _Quiet:
-    """Stands in for RowProgress when a caller (e.g. on-demand scoring) wants no output."""
-
-    def __enter__(self) -> _Quiet:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def advance(self, rows: int) -> None:
-        """Ignore progress."""
 
 
 @dataclass
