@@ -125,10 +125,10 @@ def test_isotonic_calibration_keeps_order_and_fixes_scale() -> None:
 def test_capacity_takes_the_top_share_of_each_cohort(
     scores: list[float], cohorts: int, k: float
 ) -> None:
-    from riskwarn.models.evaluate import _top_flags
+    from riskwarn.models.evaluate import top_flags
 
     frame = pd.DataFrame({"score": scores, "as_of": [i % cohorts for i in range(len(scores))]})
-    top = _top_flags(frame, "score", k)
+    top = top_flags(frame, "score", k)
     for _, g in frame.assign(top=top).groupby("as_of"):
         assert g["top"].sum() == int(np.ceil(k * len(g)))
         if g["top"].any() and (~g["top"]).any():

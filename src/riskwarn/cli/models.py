@@ -50,6 +50,20 @@ def print_training(result, run) -> None:  # type: ignore[no-untyped-def]
     console.print(evaluation_frame(result).round(4).to_string(), markup=False, soft_wrap=True)
     for k, v in result.comparisons.items():
         console.print(f"{k}: {v:.4f}")
+    if result.baselines is not None:
+        t = result.baselines.table
+        overall = t[t["slice"] == "all"]
+        console.print("与基线的配对差值 / LightGBM minus baseline, paired 95% interval (overall):")
+        for r in overall.itertuples():
+            console.print(
+                f"  vs {r.baseline:<9} {r.metric:<30} {r.diff:+.4f} [{r.diff_lo:+.4f}, {r.diff_hi:+.4f}]"
+                f"{'  beats' if r.beats else ''}"
+            )
+        verdicts = ", ".join(
+            f"{b}: {'beaten' if ok else 'not beaten'}"
+            for b, ok in result.baselines.verdicts().items()
+        )
+        console.print(f"  every metric, overall and every large region — {verdicts}")
     console.print(f"gate: {run.decision.summary}")
     if run.card_path:
         console.print(f"model card: {run.card_path}")

@@ -69,6 +69,22 @@ def evaluation_table(result: Any) -> str:
     return "\n".join(lines)
 
 
+def baseline_table(comparison: Any) -> str:
+    """Markdown table of LightGBM minus each baseline, with the paired 95% interval, per region."""
+    lines = [
+        "| 地区 region | 随机抽查违法数 random-draw violations | 基线 baseline | 指标 metric "
+        "| 差值 difference [95%] | 胜出 beats |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in comparison.table.itertuples():
+        size = "" if r.large else " (small, not judged)"
+        lines.append(
+            f"| {r.slice}{size} | {r.positives_random_draw:,} | {r.baseline} | {r.metric} | "
+            f"{_fmt(r.diff)} [{_fmt(r.diff_lo)}, {_fmt(r.diff_hi)}] | {'yes' if r.beats else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
 def model_card(result: Any, version: str, decision: Any) -> str:
     """Data window, label, metrics against baselines (and oracles), slices and known limits."""
     window = result.split.describe()
@@ -100,6 +116,19 @@ def model_card(result: Any, version: str, decision: Any) -> str:
         evaluation_table(result),
         "",
     ]
+    if getattr(result, "baselines", None) is not None:
+        verdicts = result.baselines.verdicts()
+        lines += [
+            "### 与基线的配对比较 / Paired comparison with the baselines",
+            "",
+            "LightGBM minus baseline on the same bootstrap resamples of subjects; it *beats* a "
+            "baseline where the whole 95% interval is above zero. Verdict (every metric, overall "
+            "and every large region): "
+            + ", ".join(f"{b}: {'beaten' if ok else 'not beaten'}" for b, ok in verdicts.items()),
+            "",
+            baseline_table(result.baselines),
+            "",
+        ]
     if result.comparisons:
         lines += ["### 与真值比较 / Against simulator truth", ""]
         lines += [f"- {k}: {_fmt(v)}" for k, v in result.comparisons.items()]

@@ -27,8 +27,10 @@ __all__ = [
     "capture_of_truth",
     "evaluate_scores",
     "expected_calibration_error",
+    "inverse_draw_weights",
     "schedule_metric",
     "slice_table",
+    "top_flags",
 ]
 
 SLICE_COLUMNS: dict[str, tuple[str, str]] = {
@@ -81,7 +83,7 @@ def binary_metrics(
     return out
 
 
-def _top_flags(frame: pd.DataFrame, score: str, k: float) -> np.ndarray:
+def top_flags(frame: pd.DataFrame, score: str, k: float) -> np.ndarray:
     """True for rows within the top k share of their own as-of cohort by score
     (ties broken by row order, so exactly ceil(k × cohort size) rows per cohort)."""
     codes, _ = pd.factorize(frame["as_of"])
@@ -151,7 +153,8 @@ def schedule_metric(
     }
 
 
-def _ipw(frame: pd.DataFrame, clip: float = 1e6) -> np.ndarray:
+def inverse_draw_weights(frame: pd.DataFrame, clip: float = 1e6) -> np.ndarray:
+    """1/draw_probability per row (1 where the feed gave none), what random-draw metrics weigh by."""
     p = frame["draw_probability"].to_numpy(float)
     return np.where(np.isfinite(p) & (p > 0), np.minimum(1.0 / np.where(p > 0, p, 1.0), clip), 1.0)
 
@@ -160,12 +163,12 @@ def _core(
     frame: pd.DataFrame, score: str, capacities: Sequence[float], bins: int
 ) -> dict[str, float]:
     out: dict[str, float] = {}
-    tops = {k: _top_flags(frame, score, k) for k in capacities}
+    tops = {k: top_flags(frame, score, k) for k in capacities}
     lab = frame["label"].notna().to_numpy()
     y = frame["label"].to_numpy("float64", na_value=np.nan)
     rd = frame["any_random_draw"].to_numpy(bool)
     y_rd = frame["random_draw_label"].to_numpy("float64", na_value=np.nan)
-    w_rd = _ipw(frame)
+    w_rd = inverse_draw_weights(frame)
     p = frame[score].to_numpy(float)
     for name, mask, yy, w in (("labelled", lab, y, None), ("random_draw", rd, y_rd, w_rd)):
         ww = None if w is None else w[mask]
@@ -215,10 +218,10 @@ def _boot_metrics(frame: pd.DataFrame, score: str, k: float) -> dict[str, float]
     lab = frame["label"].notna().to_numpy()
     rd = frame["any_random_draw"].to_numpy(bool)
     p = frame[score].to_numpy(float)
-    top = _top_flags(frame, score, k)
+    top = top_flags(frame, score, k)
     y = frame["label"].to_numpy("float64", na_value=np.nan)
     y_rd = frame["random_draw_label"].to_numpy("float64", na_value=np.nan)
-    w = _ipw(frame)
+    w = inverse_draw_weights(frame)
     from sklearn.metrics import roc_auc_score
 
     for name, mask, yy, ww in (("labelled", lab, y, None), ("random_draw", rd, y_rd, w)):

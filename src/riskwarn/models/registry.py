@@ -116,6 +116,8 @@ def _run_metrics(result: Any) -> dict[str, float]:
                 out[f"{base}.n_labelled"] = row.n_labelled
             out[f"{prefix}slices_flagged"] = float(ev.slices["flagged_worse"].sum())
     out |= result.comparisons
+    if getattr(result, "baselines", None) is not None:
+        out |= result.baselines.flat()
     for i, fold in enumerate(getattr(result, "folds", [])):
         out |= {f"fold{i}.{k}": v for k, v in fold.items() if k != "test"}
     out |= result.ipw_validation
@@ -251,6 +253,9 @@ def log_training_run(
             if not ev.slices.empty:
                 ev.slices.to_csv(tmpdir / f"slices_{name}.csv", index=False)
         mlflow.log_artifact(str(tmpdir / "labels.md"))
+        if getattr(result, "baselines", None) is not None:
+            result.baselines.table.to_csv(tmpdir / "vs_baselines.csv", index=False)
+            mlflow.log_artifact(str(tmpdir / "vs_baselines.csv"))
         for path in tmpdir.glob("slices_*.csv"):
             mlflow.log_artifact(str(path), "slices")
         if plots:

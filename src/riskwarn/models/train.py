@@ -18,6 +18,7 @@ from riskwarn.errors import ModelError
 from riskwarn.models.attributes import subject_attributes
 from riskwarn.models.baselines import RuleScorecard, logistic_pipeline
 from riskwarn.models.calibration import Calibrator
+from riskwarn.models.compare import Comparison, compare_scorers
 from riskwarn.models.config import ModelConfig
 from riskwarn.models.evaluate import Evaluation, evaluate_scores
 from riskwarn.models.labels import build_labels
@@ -62,6 +63,7 @@ class TrainResult:
     shap_sample: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     folds: list[dict[str, Any]] = field(default_factory=list)  # earlier rolling origins
+    baselines: Comparison | None = None  # paired differences with the baselines
 
     @property
     def catalog_version(self) -> str:
@@ -468,6 +470,15 @@ def fit_and_evaluate(
         )
         for name in scorers
     }
+    baselines = compare_scorers(
+        test,
+        "lightgbm",
+        [n for n in SCORERS if n != "lightgbm"],
+        max(config.capacities),
+        n_boot=int(ev["bootstrap"]),
+        large_min_positives=int(ev["large_region_min_positives"]),
+        seed=seed,
+    )
     timings["evaluate_s"] = time.perf_counter() - t2
     comparisons = _comparisons(evaluations, config.capacities) if has_truth else {}
     shap_n = min(int(ev["shap_rows"]), len(test))
@@ -492,6 +503,7 @@ def fit_and_evaluate(
         comparisons=comparisons,
         shap_sample=shap_sample,
         timings=timings,
+        baselines=baselines,
     )
 
 
