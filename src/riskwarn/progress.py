@@ -118,3 +118,38 @@ class NullProgress:
 
     def advance(self, rows: int) -> None:
         """Ignore progress."""
+
+
+class StepLog:
+    """Named stages of a long job on stderr: `label: step i/N name, elapsed, ETA`.
+
+    For jobs whose work is not rows (fitting, evaluating): the ETA assumes the steps left
+    take as long as the mean step so far, which is rough but shows the job is alive.
+    """
+
+    def __init__(self, label: str, steps: int, *, enabled: bool = True) -> None:
+        self.label = label
+        self.steps = steps
+        self.enabled = enabled
+        self.done = 0
+        self._t0 = time.monotonic()
+
+    def step(self, name: str) -> None:
+        """Announce that step `name` starts."""
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self._t0
+        eta = ""
+        if self.done:
+            eta = f", ETA {elapsed / self.done * max(self.steps - self.done, 0):,.0f}s"
+        self.done += 1
+        print(
+            f"{self.label}: step {self.done}/{self.steps} {name}, {elapsed:,.1f}s{eta}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def log(self, text: str) -> None:
+        """A line inside the current step (e.g. boosting rounds)."""
+        if self.enabled:
+            print(f"{self.label}:   {text}", file=sys.stderr, flush=True)

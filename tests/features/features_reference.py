@@ -154,6 +154,8 @@ def _attribute(reg: dict, ind: Indicator, as_of: dt.date) -> Any:
         return 1 if v is not None and ind.tag in [t.strip() for t in v.split(";")] else 0
     if tr == "in":
         return 1 if v in ind.values else 0
+    if tr == "contains_any":
+        return 1 if v is not None and any(x in v for x in ind.values) else 0
     if tr == "map_prefix":
         for prefix, group in sorted(ind.mapping, key=lambda m: -len(m[0])):
             if v is not None and v.startswith(prefix):

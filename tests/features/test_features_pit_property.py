@@ -69,9 +69,10 @@ def _fields(draw: Any, feed: str, e: dt.date) -> dict[str, Any]:
 
 def _entity(draw: Any, eid: str) -> dict[str, Any]:
     pick = lambda xs: draw(st.sampled_from(xs))  # noqa: E731
-    return dict(entity_id=eid, name="主体", entity_type=pick(["enterprise", "individual_business"]),
+    return dict(entity_id=eid, name=pick(["主体", "陕西老碗面馆连锁有限公司（雁塔3店）", "西安某某分公司"]),
+                entity_type=pick(["enterprise", "individual_business"]),
                 region_code=pick(["610113", "610302", "610103"]),
-                industry_code=pick(["H6210", "C2710", "F5265", "E4700"]),
+                industry_code=pick(["H6210", "H6220", "C2710", "F5265", "E4700"]),
                 established_on=_day(draw(st.integers(0, SPAN))),
                 registered_capital_wan=pick([None, Decimal("12.5000")]),
                 status=pick(["active", "active", "suspended", "revoked", "deregistered"]),

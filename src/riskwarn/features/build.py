@@ -54,6 +54,7 @@ INACTIVE_STATUSES = ("revoked", "deregistered")
 BUILD_ATTR = "riskwarn_build"  # key in DataFrame.attrs holding the build report
 _GROUP_KEY_SOURCES = {
     "industry_section": lambda r: r.industry_code.substr(0, 1),
+    "industry_code": lambda r: r.industry_code,
     "city": lambda r: r.region_code.substr(0, 4) + "00",
     "entity_type": lambda r: r.entity_type,
 }

@@ -68,9 +68,10 @@ _ATTRIBUTE_TRANSFORMS = {
     "years_since",
     "has_tag",
     "in",
+    "contains_any",
     "map_prefix",
 }
-_GROUP_KEYS = {"industry_section", "city", "entity_type"}
+_GROUP_KEYS = {"industry_section", "industry_code", "city", "entity_type"}
 _CONDITION_OPS = {
     "in",
     "not_in",
@@ -465,8 +466,8 @@ def _indicator(
             )
         if transform == "has_tag" and not e.get("tag"):
             raise CatalogError(f"{where}: field 'tag' is required by transform has_tag")
-        if transform == "in" and not e.get("values"):
-            raise CatalogError(f"{where}: field 'values' is required by transform 'in'")
+        if transform in ("in", "contains_any") and not e.get("values"):
+            raise CatalogError(f"{where}: field 'values' is required by transform {transform!r}")
         if transform == "map_prefix" and (
             not isinstance(e.get("mapping"), dict) or "default" not in e
         ):

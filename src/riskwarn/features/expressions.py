@@ -193,6 +193,11 @@ def attribute_expr(t: ir.Table, ind: Indicator) -> ir.Value:
         return ibis.ifelse(tags.contains(ind.tag).fill_null(False), 1, 0)
     if tr == "in":
         return ibis.ifelse(col.isin(list(ind.values)).fill_null(False), 1, 0)
+    if tr == "contains_any":
+        hit = col.contains(ind.values[0])
+        for v in ind.values[1:]:
+            hit = hit | col.contains(v)
+        return ibis.ifelse(hit.fill_null(False), 1, 0)
     if tr == "map_prefix":
         branches = [
             (col.startswith(prefix), group)

@@ -60,6 +60,7 @@ def registry_rows(engine: Engine, as_of: ir.Table) -> ir.Table:
         "as_of",
         "as_of_day",
         "entity_id",
+        "name",
         "entity_type",
         "region_code",
         "industry_code",

@@ -38,11 +38,12 @@ class ModelConfig:
         return tuple(float(c) for c in self.get("evaluation", "capacities"))
 
     def with_overrides(self, **sections: dict[str, Any]) -> ModelConfig:
-        """A copy with some keys replaced, e.g. `with_overrides(labels={"horizon_days": 60})`."""
-        raw = copy.deepcopy(self.raw)
-        for section, values in sections.items():
-            raw.setdefault(section, {}).update(values)
-        return ModelConfig(raw=raw, source=self.source + "+overrides")
+        """A copy with some keys replaced, e.g. `with_overrides(labels={"horizon_days": 60})`;
+        nested mappings merge key by key (`training={"lightgbm": {"num_leaves": 15}}` keeps
+        the other LightGBM settings), and unknown keys are errors, as in a config file."""
+        return ModelConfig(
+            raw=_merge(self.raw, sections, "overrides"), source=self.source + "+overrides"
+        )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], where: str) -> dict[str, Any]:

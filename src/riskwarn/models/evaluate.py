@@ -315,8 +315,12 @@ def evaluate_scores(
     intervals: dict[str, tuple[float, float]] = {}
     if bootstrap > 0 and len(frame) > 1:
         k = max(capacities)
-        keys = list(_boot_metrics(frame, score, k))
-        intervals = _bootstrap(frame, lambda f: _boot_metrics(f, score, k), keys, bootstrap, seed)
+        # resampling copies rows: carry only the columns the resampled metrics read
+        cols = ["as_of", "label", "any_random_draw", "random_draw_label", "draw_probability"]
+        cols += [c for c in ("p_future",) if c in frame.columns] + [score]
+        narrow = frame[cols]
+        keys = list(_boot_metrics(narrow, score, k))
+        intervals = _bootstrap(narrow, lambda f: _boot_metrics(f, score, k), keys, bootstrap, seed)
     table = (
         slice_table(frame, score, metrics, capacities, bins, slice_min_count, slice_margin)
         if slices

@@ -26,7 +26,7 @@ from riskwarn.models.model import RiskModel
 from riskwarn.models.pipeline import FeaturePipeline
 from riskwarn.models.splits import Split, monthly_cohorts, temporal_splits
 from riskwarn.models.truth import truth_columns
-from riskwarn.progress import RowProgress
+from riskwarn.progress import RowProgress, StepLog
 
 __all__ = [
     "FeatureFn",
@@ -110,6 +110,7 @@ def assemble_frame(
     roles |= {c: "test" for c in split.test}
     parts = []
     cohorts = list(split.all_cohorts)
+    n_fit_cohorts = len(split.train) + len(split.valid)
     batch = 1  # the first cohort alone tells how many subjects a cohort has
     with RowProgress("training rows (features + labels)", every_s=30.0) as bar:
         while cohorts:
@@ -131,13 +132,25 @@ def assemble_frame(
                 )
             frame = frame.copy()  # consolidate the builder's many columns before adding one
             frame["role"] = pd.to_datetime(frame["as_of"]).dt.date.map(roles)
-            if not keep_unlabelled_training:
-                frame = frame[(frame["role"] == "test") | frame["label"].notna()]
+            keep = (frame["role"] == "test") | frame["label"].notna()
+            if keep_unlabelled_training:
+                # a uniform sample of every train/valid subject (inspected or not) for fits
+                # against the truth; a sample, because they use at most _BASELINE_ROWS rows
+                per_cohort = len(feats) / len(chunk)
+                rate = min(1.0, 1.5 * _BASELINE_ROWS / max(per_cohort * n_fit_cohorts, 1.0))
+                frame["truth_sample"] = _uniform(frame, seed=len(parts)) < rate
+                keep |= frame["truth_sample"]
+            frame = frame[keep]
             parts.append(frame)
             bar.advance(len(feats))
     out = pd.concat(parts, ignore_index=True)
     out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
     return out
+
+
+def _uniform(frame: pd.DataFrame, seed: int) -> np.ndarray:
+    """A reproducible uniform(0, 1) draw per row."""
+    return np.random.default_rng(seed).random(len(frame))
 
 
 def training_weights(frame: pd.DataFrame, mode: str, clip: float) -> np.ndarray:
@@ -167,6 +180,7 @@ def fit_booster(
     w_valid: np.ndarray | None,
     params: dict[str, Any],
     seed: int,
+    log: StepLog | None = None,
 ) -> Any:
     """LightGBM with early stopping on the validation rows (deterministic for a given seed)."""
     import lightgbm as lgb
@@ -185,8 +199,29 @@ def fit_booster(
         dtrain,
         num_boost_round=rounds,
         valid_sets=[dvalid],
-        callbacks=[lgb.early_stopping(patience, verbose=False)],
+        callbacks=[lgb.early_stopping(patience, verbose=False)]
+        + ([_round_logger(log, rounds)] if log is not None else []),
     )
+
+
+def _round_logger(log: StepLog, rounds: int, every_s: float = 15.0) -> Callable[[Any], None]:
+    """A LightGBM callback logging the boosting round, its rate and the validation score."""
+    state = {"t0": time.monotonic(), "last": time.monotonic()}
+
+    def callback(env: Any) -> None:
+        now = time.monotonic()
+        if now - state["last"] < every_s:
+            return
+        state["last"] = now
+        done = env.iteration + 1
+        rate = done / max(now - state["t0"], 1e-9)
+        score = ", ".join(f"{r[1]} {r[2]:.4f}" for r in env.evaluation_result_list)
+        log.log(
+            f"round {done:,}/{rounds:,} ({rate:,.1f} rounds/s, at most "
+            f"{(rounds - done) / rate:,.0f}s left; early stopping ends sooner), valid {score}"
+        )
+
+    return callback
 
 
 def _eval_rows(valid: pd.DataFrame, min_rd: int) -> tuple[pd.DataFrame, str, np.ndarray | None]:
@@ -257,8 +292,8 @@ def _ceiling_scores(
     seed: int,
 ) -> np.ndarray:
     """The same learner fitted to the true future probability instead of observed labels."""
-    tr = train[train["p_future"].notna()]
-    va = valid[valid["p_future"].notna()]
+    tr = train[train["truth_sample"].fillna(False).astype(bool) & train["p_future"].notna()]
+    va = valid[valid["truth_sample"].fillna(False).astype(bool) & valid["p_future"].notna()]
     if len(tr) > _BASELINE_ROWS:
         tr = tr.sample(_BASELINE_ROWS, random_state=seed)
     p = dict(params) | {"objective": "cross_entropy", "metric": "cross_entropy"}
@@ -318,7 +353,7 @@ def train_models(
         progress=progress,
     )
     timings["assemble_s"] = time.perf_counter() - t0
-    result = fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings)
+    result = fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings, progress)
     result.folds = folds
     return result
 
@@ -357,14 +392,21 @@ def fit_and_evaluate(
     config: ModelConfig,
     optuna_trials: int | None = None,
     timings: dict[str, float] | None = None,
+    progress: bool = False,
 ) -> TrainResult:
     """Fit LightGBM + baselines on an assembled frame (role = train/valid/test) and evaluate."""
     timings = dict(timings or {})
+    has_truth = "p_future" in frame.columns
+    mode = str(config.get("training", "ipw"))
+    modes = ("none", "ipw") if mode == "auto" else (mode,)
+    trials = (
+        int(config.get("training", "optuna_trials")) if optuna_trials is None else optuna_trials
+    )
+    log = StepLog("training", (trials > 0) + len(modes) + 4 + has_truth, enabled=progress)
     t0 = time.perf_counter()
     seed = int(config.get("training", "seed"))
     min_rd = int(config.get("labels", "min_random_draw_rows"))
     clip = float(config.get("training", "ipw_clip"))
-    has_truth = "p_future" in frame.columns
     train_all = frame[frame["role"] == "train"]
     valid_all = frame[frame["role"] == "valid"]
     test = frame[frame["role"] == "test"].reset_index(drop=True)
@@ -388,21 +430,18 @@ def fit_and_evaluate(
         return _auc(y_judge, booster.predict(X_judge), judge_w)
 
     params = dict(config.get("training", "lightgbm"))
-    trials = (
-        int(config.get("training", "optuna_trials")) if optuna_trials is None else optuna_trials
-    )
     if trials > 0:
+        log.step(f"Optuna search, {trials} trials")
         params = _optuna_params(
             params, (X_tr, y_tr, np.ones(len(y_tr)), X_va, y_va), judge, trials, seed
         )
-    mode = str(config.get("training", "ipw"))
-    modes = ("none", "ipw") if mode == "auto" else (mode,)
     boosters: dict[str, Any] = {}
     ipw_validation: dict[str, float] = {}
     for m in modes:
+        log.step(f"LightGBM, sample weights {m}, {len(X_tr):,} rows × {X_tr.shape[1]} columns")
         w = training_weights(train, m, clip)
         boosters[m] = fit_booster(
-            X_tr, y_tr, w, X_va, y_va, training_weights(valid, m, clip), params, seed
+            X_tr, y_tr, w, X_va, y_va, training_weights(valid, m, clip), params, seed, log
         )
         ipw_validation[f"valid_auc_{judge_col}_{m}"] = judge(boosters[m])
     choice = max(
@@ -411,6 +450,7 @@ def fit_and_evaluate(
     booster = boosters[choice]
     timings["lightgbm_s"] = time.perf_counter() - t0
 
+    log.step("calibration")
     method = str(config.get("training", "calibration"))
     iso_min = int(config.get("training", "isotonic_min_rows"))
     cal_rows, cal_y, cal_w = _calibration_target(valid, min_rd)
@@ -428,6 +468,7 @@ def fit_and_evaluate(
     model = RiskModel(pipeline, booster, calibrator, meta)
 
     t1 = time.perf_counter()
+    log.step("baselines: rule scorecard and logistic regression")
     scorecard = RuleScorecard(catalog).fit(train)
     sc_cal = Calibrator(method, iso_min).fit(scorecard.score(cal_rows), cal_y, cal_w)
     lr_rows = (
@@ -449,6 +490,7 @@ def fit_and_evaluate(
     )
     scorers = list(SCORERS)
     if has_truth:
+        log.step("ceiling: the same learner fitted to the true probability")
         test["score_oracle_now"] = test["p_now"].astype(float)
         test["score_oracle_future"] = test["p_future"].astype(float)
         test["score_ceiling"] = _ceiling_scores(train_all, valid_all, test, pipeline, params, seed)
@@ -456,6 +498,7 @@ def fit_and_evaluate(
 
     t2 = time.perf_counter()
     ev = config.raw["evaluation"]
+    log.step(f"evaluation with {int(ev['bootstrap'])} bootstrap resamples, paired comparison")
     evaluations = {
         name: evaluate_scores(
             test,
