@@ -44,7 +44,16 @@ bench: setup ## run every benchmark at a small size (benchmarks/README.md gives 
 	$(BIN)/python benchmarks/bench_features.py --subjects 200000 --events 2000000 --dir $(BENCH_DIR)/features
 	$(BIN)/python benchmarks/bench_train.py --rows 100000
 
+Q_DIR ?= var/quality
+Q_ENTITIES ?= 200000
+Q_SEED ?= 11
+quality: setup ## the model-quality run: simulate 200k subjects × 36 months, ingest, train against the truth
+	rm -rf $(Q_DIR) && mkdir -p $(Q_DIR)
+	$(BIN)/riskwarn simulate --entities $(Q_ENTITIES) --months 36 --seed $(Q_SEED) --out $(Q_DIR)/sim
+	$(BIN)/riskwarn ingest $(Q_DIR)/sim/deliveries --home $(Q_DIR)/home
+	$(BIN)/riskwarn train --home $(Q_DIR)/home --truth $(Q_DIR)/sim/truth --cards-dir $(Q_DIR)/cards
+
 clean: ## remove the demo data directory
 	rm -rf $(HOME_DIR)
 
-.PHONY: help setup demo test test-fast lint bench clean
+.PHONY: help setup demo test test-fast lint bench quality clean
