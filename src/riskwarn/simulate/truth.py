@@ -110,27 +110,47 @@ def normalise_names(names: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(pc.utf8_normalize(names, form="NFKC"), r"\s+", "")
 
 
-def add_expected_links(truth: Path) -> None:
+def add_expected_links(truth: Path, batch_rows: int = 1_000_000) -> None:
     """Add to name_mentions.parquet the link a unique-normalised-name match should make.
 
-    Names are compared among registered subjects whose registry row ingest accepts.
+    Names are compared among registered subjects whose registry row ingest accepts. The
+    mentions are rewritten a batch at a time, in their order, so memory stays bounded by
+    the registry's name counts (tens of millions of mentions at province scale).
     """
     reg = pq.read_table(truth / "entities.parquet", columns=["name", "registry_row_rejected"])
     names = reg.filter(pc.invert(reg["registry_row_rejected"]))["name"].combine_chunks()
+    del reg
     counts = (
         pa.table({"norm": normalise_names(names)}).group_by("norm").aggregate([("norm", "count")])
     )
-    mentions = pq.read_table(truth / "name_mentions.parquet")
-    norm = normalise_names(mentions["given_name"].combine_chunks())
-    mentions = mentions.append_column("normalised_name", norm)
-    joined = mentions.join(counts, "normalised_name", "norm", join_type="left outer")
-    c = pc.fill_null(joined["norm_count"], 0)
-    link = pc.if_else(
-        pc.equal(c, 1), "name", pc.if_else(pc.equal(c, 0), "unknown_name", "ambiguous_name")
-    )
-    joined = joined.drop_columns(["norm_count"]).append_column("expected_link", link)
-    joined = joined.sort_by([("feed", "ascending"), ("record_id", "ascending")])
-    pq.write_table(joined, truth / "name_mentions.parquet", compression="zstd")
+    del names
+    keys, n_per_key = counts["norm"].combine_chunks(), counts["norm_count"].combine_chunks()
+    src = truth / "name_mentions.parquet"
+    tmp = truth / "name_mentions.parquet.tmp"
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in pq.ParquetFile(src).iter_batches(batch_size=batch_rows):
+            norm = normalise_names(batch.column("given_name"))
+            c = pc.fill_null(pc.take(n_per_key, pc.index_in(norm, value_set=keys)), 0)
+            link = pc.if_else(
+                pc.equal(c, 1), "name", pc.if_else(pc.equal(c, 0), "unknown_name", "ambiguous_name")
+            )
+            table = pa.Table.from_batches([batch])
+            table = table.append_column("normalised_name", norm).append_column(
+                "expected_link", link
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:  # no mentions: the file still gets the two columns
+        empty = pq.read_table(src)
+        empty = empty.append_column("normalised_name", pa.array([], pa.string()))
+        empty = empty.append_column("expected_link", pa.array([], pa.string()))
+        pq.write_table(empty, tmp, compression="zstd")
+    tmp.replace(src)
 
 
 def write_summary_json(
