@@ -59,11 +59,9 @@ def print_training(result, run) -> None:  # type: ignore[no-untyped-def]
                 f"  vs {r.baseline:<9} {r.metric:<30} {r.diff:+.4f} [{r.diff_lo:+.4f}, {r.diff_hi:+.4f}]"
                 f"{'  beats' if r.beats else ''}"
             )
-        verdicts = ", ".join(
-            f"{b}: {'beaten' if ok else 'not beaten'}"
-            for b, ok in result.baselines.verdicts().items()
+        console.print(
+            "  every metric, overall and every large region — " + result.baselines.verdict_text()
         )
-        console.print(f"  every metric, overall and every large region — {verdicts}")
     console.print(f"gate: {run.decision.summary}")
     if run.card_path:
         console.print(f"model card: {run.card_path}")

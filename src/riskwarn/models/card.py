@@ -117,14 +117,12 @@ def model_card(result: Any, version: str, decision: Any) -> str:
         "",
     ]
     if getattr(result, "baselines", None) is not None:
-        verdicts = result.baselines.verdicts()
         lines += [
             "### 与基线的配对比较 / Paired comparison with the baselines",
             "",
             "LightGBM minus baseline on the same bootstrap resamples of subjects; it *beats* a "
             "baseline where the whole 95% interval is above zero. Verdict (every metric, overall "
-            "and every large region): "
-            + ", ".join(f"{b}: {'beaten' if ok else 'not beaten'}" for b, ok in verdicts.items()),
+            "and every large region): " + result.baselines.verdict_text(),
             "",
             baseline_table(result.baselines),
             "",

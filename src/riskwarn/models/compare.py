@@ -92,6 +92,12 @@ class Comparison:
             b: bool(len(g) > 0 and g["beats"].all()) for b, g in t.groupby("baseline", sort=False)
         }
 
+    def verdict_text(self) -> str:
+        """The verdicts as one line, e.g. `scorecard: beaten, logistic: not beaten`."""
+        return ", ".join(
+            f"{b}: {'beaten' if ok else 'not beaten'}" for b, ok in self.verdicts().items()
+        )
+
     def flat(self) -> dict[str, float]:
         """Overall differences and their bounds, plus verdicts, as MLflow metrics."""
         out: dict[str, float] = {}

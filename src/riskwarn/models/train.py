@@ -108,7 +108,7 @@ def assemble_frame(
     `role` column; unlabelled train/valid rows are dropped unless asked to keep them."""
     roles = {c: "train" for c in split.train} | {c: "valid" for c in split.valid}
     roles |= {c: "test" for c in split.test}
-    parts = []
+    parts: list[pd.DataFrame] = []
     cohorts = list(split.all_cohorts)
     n_fit_cohorts = len(split.train) + len(split.valid)
     batch = 1  # the first cohort alone tells how many subjects a cohort has
@@ -283,6 +283,17 @@ def _logistic_input(frame: pd.DataFrame, pipeline: FeaturePipeline) -> pd.DataFr
     return out
 
 
+def _truth_rows(part: pd.DataFrame) -> pd.DataFrame:
+    """Rows a fit against the truth may use: the uniform `truth_sample` (all rows when the
+    frame has no such column) that have a true probability."""
+    sampled = (
+        part["truth_sample"].fillna(False).astype(bool)
+        if "truth_sample" in part.columns
+        else pd.Series(True, index=part.index)
+    )
+    return part[sampled & part["p_future"].notna()]
+
+
 def _ceiling_scores(
     train: pd.DataFrame,
     valid: pd.DataFrame,
@@ -292,8 +303,7 @@ def _ceiling_scores(
     seed: int,
 ) -> np.ndarray:
     """The same learner fitted to the true future probability instead of observed labels."""
-    tr = train[train["truth_sample"].fillna(False).astype(bool) & train["p_future"].notna()]
-    va = valid[valid["truth_sample"].fillna(False).astype(bool) & valid["p_future"].notna()]
+    tr, va = _truth_rows(train), _truth_rows(valid)
     if len(tr) > _BASELINE_ROWS:
         tr = tr.sample(_BASELINE_ROWS, random_state=seed)
     p = dict(params) | {"objective": "cross_entropy", "metric": "cross_entropy"}

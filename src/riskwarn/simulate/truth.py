@@ -127,29 +127,18 @@ def add_expected_links(truth: Path, batch_rows: int = 1_000_000) -> None:
     keys, n_per_key = counts["norm"].combine_chunks(), counts["norm_count"].combine_chunks()
     src = truth / "name_mentions.parquet"
     tmp = truth / "name_mentions.parquet.tmp"
-    writer: pq.ParquetWriter | None = None
-    try:
-        for batch in pq.ParquetFile(src).iter_batches(batch_size=batch_rows):
+    mentions = pq.ParquetFile(src)
+    schema = mentions.schema_arrow.append(pa.field("normalised_name", pa.string()))
+    schema = schema.append(pa.field("expected_link", pa.string()))
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for batch in mentions.iter_batches(batch_size=batch_rows):
             norm = normalise_names(batch.column("given_name"))
             c = pc.fill_null(pc.take(n_per_key, pc.index_in(norm, value_set=keys)), 0)
             link = pc.if_else(
                 pc.equal(c, 1), "name", pc.if_else(pc.equal(c, 0), "unknown_name", "ambiguous_name")
             )
-            table = pa.Table.from_batches([batch])
-            table = table.append_column("normalised_name", norm).append_column(
-                "expected_link", link
-            )
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:  # no mentions: the file still gets the two columns
-        empty = pq.read_table(src)
-        empty = empty.append_column("normalised_name", pa.array([], pa.string()))
-        empty = empty.append_column("expected_link", pa.array([], pa.string()))
-        pq.write_table(empty, tmp, compression="zstd")
+            columns = [*batch.columns, norm, link]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
     tmp.replace(src)
 
 
