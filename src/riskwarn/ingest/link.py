@@ -18,6 +18,7 @@ from riskwarn.store.schema import LINK_FEEDS, version_table
 __all__ = [
     "LINK_METHODS",
     "install_name_key",
+    "name_matches_sql",
     "normalise_name",
     "refresh_entity_names",
     "relink",
@@ -64,7 +65,8 @@ def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
 
 
 CHANGED_KEYS = "rw_changed_keys"
-_TOUCHED = "rw_touched_ids"
+_NEW_NAMES = "rw_new_names"
+_MATCH = "rw_name_match"
 
 
 def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
@@ -73,60 +75,81 @@ def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_KEYS} (name_key VARCHAR)")
 
 
-def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
-    """Recompute entity_names for the entity ids selected by `touched_sql` from their current name,
-    remembering every name key that gained or lost a subject (their rows must be re-linked)."""
-    # the touched ids are selected once (a scan of the version table), then reused four times
+def refresh_entity_names(con: duckdb.DuckDBPyConnection, delivery_id: str) -> None:
+    """Recompute entity_names for the subjects delivery `delivery_id` registers, from their
+    current names, remembering every name key that gained or lost a subject (its rows must be
+    re-linked). Only (subject, key) pairs that changed are rewritten."""
+    entities = version_table("entities")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS SELECT DISTINCT * FROM ({touched_sql})"
+        f"CREATE OR REPLACE TEMP TABLE {_NEW_NAMES} AS "
+        "SELECT entity_id, rw_name_key(name) AS name_key FROM ("
+        f"SELECT entity_id, name FROM {entities} WHERE entity_id IN ("
+        f"SELECT entity_id FROM {entities} WHERE delivery_id = $1) "
+        "QUALIFY row_number() OVER (PARTITION BY entity_id "
+        "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)",
+        [delivery_id],
     )
-    touched = f"SELECT * FROM {_TOUCHED}"
+    # pairs only in the new names, or only in the stored ones: their subjects changed key
     con.execute(
-        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
-    )
-    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({touched})")
-    con.execute(
-        "INSERT INTO entity_names SELECT entity_id, rw_name_key(name) FROM ("
-        f"SELECT entity_id, name FROM {version_table('entities')} "
-        f"WHERE entity_id IN ({touched}) QUALIFY row_number() OVER (PARTITION BY entity_id "
-        "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
+        "CREATE OR REPLACE TEMP TABLE rw_name_changes AS "
+        f"(SELECT entity_id, name_key FROM {_NEW_NAMES} EXCEPT "
+        "SELECT entity_id, name_key FROM entity_names) UNION ALL "
+        "(SELECT entity_id, name_key FROM entity_names "
+        f"WHERE entity_id IN (SELECT entity_id FROM {_NEW_NAMES}) EXCEPT "
+        f"SELECT entity_id, name_key FROM {_NEW_NAMES})"
     )
     con.execute(
-        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
+        f"INSERT INTO {CHANGED_KEYS} SELECT DISTINCT name_key FROM rw_name_changes "
+        "WHERE name_key IS NOT NULL"
     )
-    con.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    changed = "SELECT entity_id FROM rw_name_changes"
+    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({changed})")
+    con.execute(
+        f"INSERT INTO entity_names SELECT entity_id, name_key FROM {_NEW_NAMES} "
+        f"WHERE entity_id IN ({changed})"
+    )
+    con.execute(f"DROP TABLE IF EXISTS {_NEW_NAMES}")
+    con.execute("DROP TABLE IF EXISTS rw_name_changes")
+
+
+def name_matches_sql(keys_sql: str) -> str:
+    """SELECT name_key, linked, method for the name keys selected by `keys_sql`: the subject a
+    key links to (exactly one subject has it as current name), or why none."""
+    return (
+        "SELECT k.name_key, CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
+        "CASE WHEN e.n IS NULL THEN 'unknown_name' WHEN e.n = 1 THEN 'name' "
+        "ELSE 'ambiguous_name' END AS method "
+        f"FROM (SELECT DISTINCT name_key FROM ({keys_sql}) WHERE name_key IS NOT NULL) k "
+        "LEFT JOIN (SELECT name_key, count(DISTINCT entity_id) AS n, min(entity_id) AS entity_id "
+        f"FROM entity_names WHERE name_key IN ({keys_sql}) GROUP BY name_key) e USING (name_key)"
+    )
 
 
 def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:
-    """Link this delivery's rows without entity_id, and re-link older ones whose name key the
-    delivery's registry changes touched; returns per feed how many rows changed link.
+    """Re-link stored rows whose name key the delivery's registry changes touched; returns per
+    feed how many rows changed link.
 
-    Every row's link is a function of its name key and the registry's current names, recomputed
-    whenever either changes, so the outcome does not depend on ingestion order.
+    The delivery's own rows were linked when inserted (after its registry changes); every
+    row's link is thus a function of its name key and the registry's current names,
+    recomputed whenever either changes, so the outcome does not depend on ingestion order.
+    `delivery_id` names the delivery (for callers that log or wrap this step).
     """
-    changed: dict[str, int] = {}
+    changed: dict[str, int] = dict.fromkeys(LINK_FEEDS, 0)
+    row = con.execute(f"SELECT count(*) FROM {CHANGED_KEYS}").fetchone()
+    if not row or row[0] == 0:
+        return changed
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
+    )
     for feed in LINK_FEEDS:
         table = version_table(feed)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE rw_name_match AS "
-            f"WITH k AS (SELECT DISTINCT name_key FROM {table} WHERE entity_id IS NULL "
-            "AND name_key IS NOT NULL AND (delivery_id = $1 "
-            f"OR name_key IN (SELECT name_key FROM {CHANGED_KEYS}))), "
-            "e AS (SELECT name_key, count(DISTINCT entity_id) AS n, min(entity_id) AS entity_id "
-            "FROM entity_names WHERE name_key IN (SELECT name_key FROM k) GROUP BY name_key) "
-            "SELECT k.name_key, CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
-            "CASE WHEN e.n IS NULL THEN 'unknown_name' WHEN e.n = 1 THEN 'name' "
-            "ELSE 'ambiguous_name' END AS method FROM k LEFT JOIN e USING (name_key)",
-            [delivery_id],
-        )
         row = con.execute(
             f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-            f"FROM rw_name_match m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
+            f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
             f"AND ({table}.link_method IS DISTINCT FROM m.method "
             f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
         ).fetchone()
         changed[feed] = int(row[0]) if row else 0
-        con.execute("DROP TABLE IF EXISTS rw_name_match")
+    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
     return changed

@@ -16,9 +16,9 @@ from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
 from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
-from riskwarn.ingest.link import refresh_entity_names, relink, start_delivery
+from riskwarn.ingest.link import name_matches_sql, refresh_entity_names, relink, start_delivery
 from riskwarn.ingest.macros import install_macros
-from riskwarn.ingest.readers import STAGE_TABLE, create_stage, stage_file
+from riskwarn.ingest.readers import FileReadError, ReadPlan, drop_stage, probe_file, stage_feed
 from riskwarn.ingest.report import DeliveryReport, FileReport
 from riskwarn.ingest.validate import duplicates_sql, validation_sql
 from riskwarn.progress import RowProgress
@@ -117,7 +117,81 @@ def load_delivery(
         report.seconds = time.monotonic() - t0
         return report
     install_macros(con)
-    start_delivery(con)
+    plan = ReadPlan()
+    while True:
+        start_delivery(con)
+        advanced = _Advanced(progress)
+        try:
+            _load_in_transaction(
+                con, delivery, settings, content_hash, files, report, advanced, plan
+            )
+            break
+        except FileReadError as exc:
+            advanced.undo()
+            _learn_unreadable(con, exc, plan)
+            report = _fresh(report)
+        finally:
+            for temp in (_CHECKED, _DUPS):
+                con.execute(f"DROP TABLE IF EXISTS {temp}")
+            drop_stage(con)
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+class _Advanced:
+    """Rows an attempt at a delivery advanced the progress display by, to undo on a retry."""
+
+    def __init__(self, progress: RowProgress | None) -> None:
+        self.progress = progress
+        self.rows = 0
+
+    def advance(self, rows: int) -> None:
+        if self.progress is not None:
+            self.progress.advance(rows)
+            self.rows += rows
+
+    def undo(self) -> None:
+        self.advance(-self.rows)
+        self.rows = 0
+
+
+def _fresh(report: DeliveryReport) -> DeliveryReport:
+    """`report` with its counts reset, for another attempt at the delivery."""
+    return DeliveryReport(
+        report.delivery_id,
+        report.folder,
+        report.delivered_at,
+        report.backfill,
+        report.status,
+        files=report.files,
+        ignored_files=report.ignored_files,
+    )
+
+
+def _learn_unreadable(con: duckdb.DuckDBPyConnection, exc: FileReadError, plan: ReadPlan) -> None:
+    """After a failed scan (its transaction rolled back), find which of its files cannot be
+    read on their own; when none, read each of them alone next time. Re-raises when the
+    failure is not the files' own."""
+    found = {f.path: why for f in exc.files if (why := probe_file(con, f)) is not None}
+    if found:
+        plan.unreadable.update(found)
+    elif len(exc.files) > 1 and not all(f.path in plan.alone for f in exc.files):
+        plan.alone.update(f.path for f in exc.files)
+    else:
+        raise exc.error
+
+
+def _load_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    settings: Settings,
+    content_hash: str,
+    files: list[FileReport],
+    report: DeliveryReport,
+    progress: _Advanced,
+    plan: ReadPlan,
+) -> None:
+    """One attempt at the delivery, in one transaction (rolled back on any error)."""
     con.execute("BEGIN TRANSACTION")
     try:
         seq_row = con.execute(
@@ -127,15 +201,12 @@ def load_delivery(
         file_counts: dict[str, tuple[int, int, int]] = {}
         for spec in FEEDS.values():
             feed_files = delivery.files_of(spec.name)
-            if feed_files:
-                counts = _load_feed(con, delivery, spec, seq, settings, report, progress)
-                file_counts.update(counts)
-        if any(f.feed == "entities" for f in delivery.files):
-            refresh_entity_names(
-                con,
-                f"SELECT entity_id FROM {version_table('entities')} "
-                f"WHERE delivery_id = {_lit(delivery.delivery_id)}",
-            )
+            if not feed_files:
+                continue
+            stage_feed(con, feed_files, spec, plan)
+            file_counts.update(_load_feed(con, delivery, spec, seq, settings, report, progress))
+            if spec.name == "entities":  # before the feeds that link to subjects by name
+                refresh_entity_names(con, delivery.delivery_id)
         relink(con, delivery.delivery_id)
         report.files = [
             FileReport(
@@ -148,34 +219,13 @@ def load_delivery(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for temp in (_CHECKED, _DUPS, STAGE_TABLE):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
-    report.seconds = time.monotonic() - t0
-    return report
 
 
-def _load_feed(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    spec: FeedSpec,
-    seq: int,
-    settings: Settings,
-    report: DeliveryReport,
-    progress: RowProgress | None,
-) -> dict[str, tuple[int, int, int]]:
-    """Stage, validate and store one feed of the delivery; returns per file (read, accepted, rejected)."""
-    create_stage(con, spec)
-    for idx, f in enumerate(delivery.files_of(spec.name)):
-        n = stage_file(con, f, idx, spec)
-        if progress is not None:
-            progress.advance(n)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPS} AS {duplicates_sql(spec)}")
-    sql = validation_sql(
-        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill, _DUPS
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {sql}")
-    con.execute(f"DROP TABLE {_DUPS}")
+def _insert_versions(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, spec: FeedSpec, seq: int
+) -> None:
+    """Append the accepted rows of rw_checked to the feed's version table; rows of the feeds
+    that name subjects are linked as they go in (by id, else by name key)."""
     table = version_table(spec.name)
     cols = list(spec.column_names)
     prov = [n for n, _ in PROVENANCE_COLUMNS]
@@ -190,21 +240,50 @@ def _load_feed(
         "extra": "CAST(extra AS JSON)",
     }
     target = cols + prov
-    select = [f'"{c}"' for c in cols] + [values[p] for p in prov]
-    source = _CHECKED
-    if spec.name in LINK_FEEDS:
-        # rows with an id link to it; rows with a name are linked by relink(); the rest have none.
-        # The name key (a Python UDF) is computed once per row without id, in a subquery.
-        source = (
-            f"(SELECT *, CASE WHEN entity_id IS NULL THEN rw_name_key(entity_name) END "
-            f"AS rw_nk FROM {_CHECKED} WHERE len(problems) = 0)"
+    select = [f'c."{c}"' for c in cols] + [values[p] for p in prov]
+    accepted = f"(SELECT * FROM {_CHECKED} WHERE len(problems) = 0)"
+    if spec.name not in LINK_FEEDS:
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c"
         )
-        target += ["linked_entity_id", "link_method", "name_key"]
-        select += [
-            "entity_id",
-            "CASE WHEN entity_id IS NOT NULL THEN 'id' WHEN rw_nk IS NULL THEN 'no_name' END",
-            "rw_nk",
-        ]
+        return
+    # the name key (a Python UDF) is computed once per row without id
+    target += ["linked_entity_id", "link_method", "name_key"]
+    select += [
+        "CASE WHEN c.entity_id IS NOT NULL THEN c.entity_id ELSE m.linked END",
+        "CASE WHEN c.entity_id IS NOT NULL THEN 'id' WHEN c.rw_nk IS NULL THEN 'no_name' "
+        "ELSE m.method END",
+        "c.rw_nk",
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rw_keyed AS SELECT *, CASE WHEN entity_id IS NULL "
+        f"THEN rw_name_key(entity_name) END AS rw_nk FROM {accepted}"
+    )
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM rw_keyed c "
+        f"LEFT JOIN ({name_matches_sql('SELECT rw_nk AS name_key FROM rw_keyed')}) m "
+        "ON m.name_key = c.rw_nk"
+    )
+    con.execute("DROP TABLE rw_keyed")
+
+
+def _load_feed(
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    spec: FeedSpec,
+    seq: int,
+    settings: Settings,
+    report: DeliveryReport,
+    progress: _Advanced,
+) -> dict[str, tuple[int, int, int]]:
+    """Validate and store the staged feed; returns per file (read, accepted, rejected)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPS} AS {duplicates_sql(spec)}")
+    sql = validation_sql(
+        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill, _DUPS
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {sql}")
+    con.execute(f"DROP TABLE {_DUPS}")
+    table = version_table(spec.name)
     key = spec.key
     replaced = con.execute(
         f"SELECT count(*) FROM {_CHECKED} c WHERE len(c.problems) = 0 AND EXISTS ("
@@ -212,21 +291,14 @@ def _load_feed(
         f"TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
     ).fetchone()
     report.rows_replaced += int(replaced[0]) if replaced else 0
-    con.execute(
-        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} "
-        f"FROM {source} WHERE len(problems) = 0"
-    )
-    raw_cols = ", ".join(f'{_lit(c)}, s."{c}"' for c in cols)
+    _insert_versions(con, delivery, spec, seq)
     con.execute(
         "INSERT INTO quarantine SELECT "
-        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, c.source_file, c.source_line, "
-        "CASE WHEN s.unreadable IS NOT NULL THEN json_object('record', s.raw_text, 'error', s.unreadable) "
-        f"ELSE json_merge_patch(json_object({raw_cols}), coalesce(s.extra, '{{}}')) END, "
-        "list_sort(list_distinct(list_transform(c.problems, lambda p: p.code))), "
-        "array_to_string(list_transform(c.problems, lambda p: p.text), '; '), "
+        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, source_file, source_line, rw_raw, "
+        "list_sort(list_distinct(list_transform(problems, lambda p: p.code))), "
+        "array_to_string(list_transform(problems, lambda p: p.text), '; '), "
         f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
-        f"FROM {_CHECKED} c JOIN {STAGE_TABLE} s USING (file_idx, source_line) "
-        "WHERE len(c.problems) > 0"
+        f"FROM {_CHECKED} WHERE len(problems) > 0"
     )
     per_file = con.execute(
         "SELECT source_file, count(*), count(*) FILTER (WHERE len(problems) = 0), "
@@ -241,9 +313,10 @@ def _load_feed(
         report.rows_accepted += int(accepted)
         report.rows_rejected += int(rejected)
         report.rows_flagged += int(flagged)
+        progress.advance(int(read))
     for code, n in con.execute(
-        f"SELECT code, count(*) FROM (SELECT unnest(list_distinct(list_transform(problems, lambda p: p.code))) "
-        f"AS code FROM {_CHECKED}) GROUP BY code"
+        "SELECT code, count(*) FROM (SELECT unnest(list_distinct(list_transform(problems, "
+        f"lambda p: p.code))) AS code FROM {_CHECKED} WHERE len(problems) > 0) GROUP BY code"
     ).fetchall():
         report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + int(n)
     con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")

@@ -55,11 +55,18 @@ def _problem(cond: str, code: str, text: str) -> Problem:
     return (cond, code, text)
 
 
+def _any_problem(problems: list[Problem]) -> str:
+    """SQL: does the row have at least one of `problems`."""
+    if not problems:
+        return "FALSE"
+    return "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems) + ")"
+
+
 def _problem_list(problems: list[Problem]) -> str:
     """SQL list of {code, text} structs; built only for rows with at least one problem."""
     if not problems:
         return "[]"
-    any_cond = " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems)
+    any_cond = _any_problem(problems)
     items = ", ".join(
         f"CASE WHEN {c} THEN {{'code': '{code}', 'text': {t}}} END" for c, code, t in problems
     )
@@ -233,14 +240,20 @@ def key_sql(spec: FeedSpec, raw: str | None = None) -> str:
 
 def duplicates_sql(spec: FeedSpec) -> str:
     """SELECT of the staged rows whose key occurs more than once in the delivery, with their
-    rank among exact copies (dup_row) and among rows of the same key (dup_key), file order."""
+    rank among exact copies (dup_row) and among rows of the same key (dup_key), file order.
+
+    Only the key column is grouped over every row; the windows over whole rows run on the
+    (few) rows whose key repeats, since an exact copy always repeats its key."""
     raw_cols = ", ".join(_q(c) for c in spec.column_names)
     order = "ORDER BY file_idx, source_line"
     by_row = f"PARTITION BY {raw_cols}, extra {order}"
     by_key = f"PARTITION BY rw_key {order}"
+    key = key_sql(spec)
     return f"""
-WITH k AS (SELECT *, {key_sql(spec)} AS rw_key FROM {STAGE_TABLE} WHERE unreadable IS NULL),
-dk AS (SELECT rw_key FROM k WHERE rw_key IS NOT NULL GROUP BY rw_key HAVING count(*) > 1)
+WITH dk AS (SELECT rw_key FROM (SELECT {key} AS rw_key FROM {STAGE_TABLE} WHERE unreadable IS NULL)
+            WHERE rw_key IS NOT NULL GROUP BY rw_key HAVING count(*) > 1),
+k AS (SELECT *, {key} AS rw_key FROM {STAGE_TABLE}
+      WHERE unreadable IS NULL AND {key} IN (SELECT rw_key FROM dk))
 SELECT file_idx, source_line,
   row_number() OVER ({by_row}) AS rw_dup_row,
   first_value(source_file) OVER ({by_row}) AS rw_first_file,
@@ -248,7 +261,7 @@ SELECT file_idx, source_line,
   row_number() OVER ({by_key}) AS rw_dup_key,
   first_value(source_file) OVER ({by_key}) AS rw_key_file,
   first_value(source_line) OVER ({by_key}) AS rw_key_line
-FROM k SEMI JOIN dk USING (rw_key)
+FROM k
 """
 
 
@@ -263,7 +276,8 @@ def validation_sql(
 
     `duplicates_table` holds duplicates_sql(spec)'s result. Output columns: file_idx,
     source_file, source_line, the contract columns (typed), extra, flags (VARCHAR[]),
-    problems (list of {code, text}), known_at.
+    problems (list of {code, text}), known_at, and for rejected rows only rw_raw (the raw
+    record as JSON, as quarantine keeps it).
     """
     cols = [_Column(c, delivered_at, tolerance_hours) for c in spec.columns]
     trimmed = ", ".join(f"nullif(trim({x.raw}), '') AS {x.t}" for x in cols)
@@ -301,6 +315,12 @@ def validation_sql(
     event = _q("v_" + spec.event_column)
     known_at = f"CAST({event} AS TIMESTAMP)" if backfill else _ts(delivered_at)
     out_values = ", ".join(f"{_q('v_' + c)} AS {_q(c)}" for c in spec.column_names)
+    raw_cols = ", ".join(f"{_lit(c)}, {_q(c)}" for c in spec.column_names)
+    raw = (
+        "CASE WHEN unreadable IS NOT NULL THEN json_object('record', raw_text, 'error', unreadable) "
+        f"WHEN {_any_problem(problems)} THEN "
+        f"json_merge_patch(json_object({raw_cols}), coalesce(extra, '{{}}')) END"
+    )
     return f"""
 WITH t AS (SELECT s.*, {trimmed}, d.* EXCLUDE (file_idx, source_line)
            FROM {STAGE_TABLE} s LEFT JOIN {duplicates_table} d USING (file_idx, source_line)),
@@ -309,6 +329,7 @@ p AS (SELECT *, {", ".join(conds)} FROM v)
 SELECT file_idx, source_file, source_line, {out_values}, extra,
   CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[] ELSE {_flag_list(flags)} END AS flags,
   CASE WHEN unreadable IS NOT NULL THEN {unreadable} ELSE {_problem_list(problems)} END AS problems,
-  {known_at} AS known_at
+  {known_at} AS known_at,
+  {raw} AS rw_raw
 FROM p
 """
