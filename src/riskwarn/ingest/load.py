@@ -1,5 +1,6 @@
-"""Loading one delivery into the store in one transaction: versions, quarantine, ledger, links.
+"""Storing deliveries, each in one transaction: versions, quarantine, ledger, links.
 
+Deliveries are read and validated a batch at a time (batch.py), then stored one by one.
 Either the whole delivery lands (every accepted version, every rejected row, its ledger
 rows and the re-linking it causes) or, on any error or a kill, nothing of it does.
 """
@@ -9,25 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 
 import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
+from riskwarn.ingest.batch import PreparedBatch, checked_table, prepare_batch
 from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
 from riskwarn.ingest.link import name_matches_sql, refresh_entity_names, relink, start_delivery
 from riskwarn.ingest.macros import install_macros
-from riskwarn.ingest.readers import FileReadError, ReadPlan, drop_stage, probe_file, stage_feed
 from riskwarn.ingest.report import DeliveryReport, FileReport
-from riskwarn.ingest.validate import duplicates_sql, validation_sql
 from riskwarn.progress import RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
-__all__ = ["hash_delivery", "load_delivery"]
-
-_CHECKED = "rw_checked"
-_DUPS = "rw_dups"
+__all__ = ["hash_delivery", "load_deliveries", "load_delivery"]
 
 
 def _lit(text: str) -> str:
@@ -86,9 +84,56 @@ def load_delivery(
 
     `hashed` is the delivery's hash_delivery() result when the caller already computed it.
     """
+    return load_deliveries(
+        con, [delivery], settings, progress, [hashed or hash_delivery(delivery)]
+    )[0]
+
+
+def load_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    settings: Settings,
+    progress: RowProgress | None,
+    hashes: Sequence[tuple[str, list[FileReport], int]],
+) -> list[DeliveryReport]:
+    """Ingest `deliveries` (distinct ids), in order, each atomically in its own transaction.
+
+    Those not yet in the store are read and validated together first (batch.py), then
+    stored one by one; an already ingested, identical delivery changes nothing.
+    """
+    ids = [d.delivery_id for d in deliveries]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"a batch of deliveries repeats an id: {ids}")
     t0 = time.monotonic()
-    content_hash, files, _ = hashed or hash_delivery(delivery)
-    report = DeliveryReport(
+    reports = [_new_report(d, h[1]) for d, h in zip(deliveries, hashes, strict=True)]
+    todo = [
+        i
+        for i, (d, h) in enumerate(zip(deliveries, hashes, strict=True))
+        if not _already_ingested(con, d, h[0], h[1])
+    ]
+    for i in sorted(set(range(len(deliveries))) - set(todo)):
+        _report_stored(con, reports[i])
+        if progress is not None:
+            progress.advance(reports[i].rows_read)
+    if not todo:
+        return reports
+    install_macros(con)
+    batch = prepare_batch(con, [deliveries[i] for i in todo], settings)
+    prepared_s = time.monotonic() - t0
+    try:
+        for j, i in enumerate(todo):
+            t = time.monotonic()
+            _store_delivery(con, batch, j, hashes[i][0], reports[i])
+            reports[i].seconds = time.monotonic() - t + prepared_s / len(todo)
+            if progress is not None:
+                progress.advance(reports[i].rows_read)
+    finally:
+        batch.drop(con)
+    return reports
+
+
+def _new_report(delivery: Delivery, files: list[FileReport]) -> DeliveryReport:
+    return DeliveryReport(
         delivery.delivery_id,
         delivery.folder,
         delivery.delivered_at,
@@ -97,101 +142,37 @@ def load_delivery(
         files=files,
         ignored_files=list(delivery.ignored),
     )
-    if _already_ingested(con, delivery, content_hash, files):
-        report.status = "already_ingested"
-        row = con.execute(
-            "SELECT rows_read, rows_accepted, rows_rejected, rows_replaced, rows_flagged "
-            "FROM deliveries WHERE delivery_id = ?",
-            [delivery.delivery_id],
-        ).fetchone()
-        if row:
-            (
-                report.rows_read,
-                report.rows_accepted,
-                report.rows_rejected,
-                report.rows_replaced,
-                report.rows_flagged,
-            ) = (int(x) for x in row)
-        if progress is not None:
-            progress.advance(report.rows_read)
-        report.seconds = time.monotonic() - t0
-        return report
-    install_macros(con)
-    plan = ReadPlan()
-    while True:
-        start_delivery(con)
-        advanced = _Advanced(progress)
-        try:
-            _load_in_transaction(
-                con, delivery, settings, content_hash, files, report, advanced, plan
-            )
-            break
-        except FileReadError as exc:
-            advanced.undo()
-            _learn_unreadable(con, exc, plan)
-            report = _fresh(report)
-        finally:
-            for temp in (_CHECKED, _DUPS):
-                con.execute(f"DROP TABLE IF EXISTS {temp}")
-            drop_stage(con)
-    report.seconds = time.monotonic() - t0
-    return report
 
 
-class _Advanced:
-    """Rows an attempt at a delivery advanced the progress display by, to undo on a retry."""
-
-    def __init__(self, progress: RowProgress | None) -> None:
-        self.progress = progress
-        self.rows = 0
-
-    def advance(self, rows: int) -> None:
-        if self.progress is not None:
-            self.progress.advance(rows)
-            self.rows += rows
-
-    def undo(self) -> None:
-        self.advance(-self.rows)
-        self.rows = 0
-
-
-def _fresh(report: DeliveryReport) -> DeliveryReport:
-    """`report` with its counts reset, for another attempt at the delivery."""
-    return DeliveryReport(
-        report.delivery_id,
-        report.folder,
-        report.delivered_at,
-        report.backfill,
-        report.status,
-        files=report.files,
-        ignored_files=report.ignored_files,
-    )
+def _report_stored(con: duckdb.DuckDBPyConnection, report: DeliveryReport) -> None:
+    """Fill `report` of an already ingested delivery with the counts the ledger holds."""
+    report.status = "already_ingested"
+    row = con.execute(
+        "SELECT rows_read, rows_accepted, rows_rejected, rows_replaced, rows_flagged "
+        "FROM deliveries WHERE delivery_id = ?",
+        [report.delivery_id],
+    ).fetchone()
+    if row:
+        (
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected,
+            report.rows_replaced,
+            report.rows_flagged,
+        ) = (int(x) for x in row)
 
 
-def _learn_unreadable(con: duckdb.DuckDBPyConnection, exc: FileReadError, plan: ReadPlan) -> None:
-    """After a failed scan (its transaction rolled back), find which of its files cannot be
-    read on their own; when none, read each of them alone next time. Re-raises when the
-    failure is not the files' own."""
-    found = {f.path: why for f in exc.files if (why := probe_file(con, f)) is not None}
-    if found:
-        plan.unreadable.update(found)
-    elif len(exc.files) > 1 and not all(f.path in plan.alone for f in exc.files):
-        plan.alone.update(f.path for f in exc.files)
-    else:
-        raise exc.error
-
-
-def _load_in_transaction(
+def _store_delivery(
     con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    settings: Settings,
+    batch: PreparedBatch,
+    index: int,
     content_hash: str,
-    files: list[FileReport],
     report: DeliveryReport,
-    progress: _Advanced,
-    plan: ReadPlan,
 ) -> None:
-    """One attempt at the delivery, in one transaction (rolled back on any error)."""
+    """Store delivery `index` of the validated batch in one transaction: versions, quarantine,
+    registry names and the re-linking they cause, ledger rows; nothing of it on any error."""
+    delivery = batch.deliveries[index]
+    start_delivery(con)
     con.execute("BEGIN TRANSACTION")
     try:
         seq_row = con.execute(
@@ -200,19 +181,30 @@ def _load_in_transaction(
         seq = int(seq_row[0]) if seq_row else 1
         file_counts: dict[str, tuple[int, int, int]] = {}
         for spec in FEEDS.values():
-            feed_files = delivery.files_of(spec.name)
-            if not feed_files:
+            if not delivery.files_of(spec.name):
                 continue
-            stage_feed(con, feed_files, spec, plan)
-            file_counts.update(_load_feed(con, delivery, spec, seq, settings, report, progress))
-            if spec.name == "entities":  # before the feeds that link to subjects by name
+            counts = batch.feed_counts(index, spec.name)
+            if counts.accepted:
+                report.rows_replaced += _count_replaced(con, delivery, index, spec)
+                _insert_versions(con, delivery, index, spec, seq)
+            if counts.rejected:
+                _insert_quarantine(con, delivery, index, spec)
+            if spec.name == "entities" and counts.accepted:
+                # before the feeds that link to subjects by name
                 refresh_entity_names(con, delivery.delivery_id)
+            file_counts.update(counts.files)
+            report.rows_read += counts.read
+            report.rows_accepted += counts.accepted
+            report.rows_rejected += counts.rejected
+            report.rows_flagged += counts.flagged
+            for code, n in counts.by_reason.items():
+                report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + n
         relink(con, delivery.delivery_id)
         report.files = [
             FileReport(
                 f.file, f.feed, f.format, f.sha256, f.bytes, *file_counts.get(f.file, (0, 0, 0))
             )
-            for f in files
+            for f in report.files
         ]
         _write_ledger(con, delivery, content_hash, seq, report)
         con.execute("COMMIT")
@@ -221,10 +213,36 @@ def _load_in_transaction(
         raise
 
 
-def _insert_versions(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, spec: FeedSpec, seq: int
+def _count_replaced(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
+) -> int:
+    """Accepted rows whose key already has a version delivered before this delivery."""
+    table, key = version_table(spec.name), spec.key
+    row = con.execute(
+        f"SELECT count(*) FROM {checked_table(spec.name)} c WHERE c.rw_delivery = {index} "
+        f"AND len(c.problems) = 0 AND EXISTS (SELECT 1 FROM {table} v WHERE v.{key} = c.{key} "
+        f"AND v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
 ) -> None:
-    """Append the accepted rows of rw_checked to the feed's version table; rows of the feeds
+    con.execute(
+        "INSERT INTO quarantine SELECT "
+        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, source_file, source_line, rw_raw, "
+        "list_sort(list_distinct(list_transform(problems, lambda p: p.code))), "
+        "array_to_string(list_transform(problems, lambda p: p.text), '; '), "
+        f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
+        f"FROM {checked_table(spec.name)} WHERE rw_delivery = {index} AND len(problems) > 0"
+    )
+
+
+def _insert_versions(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec, seq: int
+) -> None:
+    """Append the delivery's accepted rows to the feed's version table; rows of the feeds
     that name subjects are linked as they go in (by id, else by name key)."""
     table = version_table(spec.name)
     cols = list(spec.column_names)
@@ -241,7 +259,10 @@ def _insert_versions(
     }
     target = cols + prov
     select = [f'c."{c}"' for c in cols] + [values[p] for p in prov]
-    accepted = f"(SELECT * FROM {_CHECKED} WHERE len(problems) = 0)"
+    accepted = (
+        f"(SELECT * FROM {checked_table(spec.name)} "
+        f"WHERE rw_delivery = {index} AND len(problems) = 0)"
+    )
     if spec.name not in LINK_FEEDS:
         con.execute(
             f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c"
@@ -265,62 +286,6 @@ def _insert_versions(
         "ON m.name_key = c.rw_nk"
     )
     con.execute("DROP TABLE rw_keyed")
-
-
-def _load_feed(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    spec: FeedSpec,
-    seq: int,
-    settings: Settings,
-    report: DeliveryReport,
-    progress: _Advanced,
-) -> dict[str, tuple[int, int, int]]:
-    """Validate and store the staged feed; returns per file (read, accepted, rejected)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPS} AS {duplicates_sql(spec)}")
-    sql = validation_sql(
-        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill, _DUPS
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {sql}")
-    con.execute(f"DROP TABLE {_DUPS}")
-    table = version_table(spec.name)
-    key = spec.key
-    replaced = con.execute(
-        f"SELECT count(*) FROM {_CHECKED} c WHERE len(c.problems) = 0 AND EXISTS ("
-        f"SELECT 1 FROM {table} v WHERE v.{key} = c.{key} AND v.delivered_at < "
-        f"TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
-    ).fetchone()
-    report.rows_replaced += int(replaced[0]) if replaced else 0
-    _insert_versions(con, delivery, spec, seq)
-    con.execute(
-        "INSERT INTO quarantine SELECT "
-        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, source_file, source_line, rw_raw, "
-        "list_sort(list_distinct(list_transform(problems, lambda p: p.code))), "
-        "array_to_string(list_transform(problems, lambda p: p.text), '; '), "
-        f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
-        f"FROM {_CHECKED} WHERE len(problems) > 0"
-    )
-    per_file = con.execute(
-        "SELECT source_file, count(*), count(*) FILTER (WHERE len(problems) = 0), "
-        "count(*) FILTER (WHERE len(problems) > 0), "
-        "count(*) FILTER (WHERE len(problems) = 0 AND len(flags) > 0) "
-        f"FROM {_CHECKED} GROUP BY source_file"
-    ).fetchall()
-    out: dict[str, tuple[int, int, int]] = {}
-    for name, read, accepted, rejected, flagged in per_file:
-        out[name] = (int(read), int(accepted), int(rejected))
-        report.rows_read += int(read)
-        report.rows_accepted += int(accepted)
-        report.rows_rejected += int(rejected)
-        report.rows_flagged += int(flagged)
-        progress.advance(int(read))
-    for code, n in con.execute(
-        "SELECT code, count(*) FROM (SELECT unnest(list_distinct(list_transform(problems, "
-        f"lambda p: p.code))) AS code FROM {_CHECKED} WHERE len(problems) > 0) GROUP BY code"
-    ).fetchall():
-        report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + int(n)
-    con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
-    return out
 
 
 def _write_ledger(

@@ -1,6 +1,8 @@
 """Read one feed's files of a delivery into the staging view: every column as text, plus its line.
 
-All formats land in one shape (the `rw_stage` view): file_idx, source_file, source_line, one
+All formats land in one shape (the `rw_stage` view): rw_delivery (the file's delivery, by its
+index in the batch), file_idx (the file's index among the feed's files of the batch),
+source_file, source_line, one
 VARCHAR per contract column (NULL when the file lacks it), `extra` (JSON of columns the
 contract does not name), and for records that cannot be parsed `unreadable` (why) and
 `raw_text` (the record as read). DuckDB does the reading; no Python loop touches rows.
@@ -126,7 +128,7 @@ def _group_files(
             line = _first_line(f)
             key = (
                 (f.format, line.startswith(_BOM), line.removeprefix(_BOM).rstrip(b"\r\n"))
-                if line is not None and b'"' not in line
+                if line is not None and line.count(b'"') % 2 == 0  # a whole record
                 else ("alone", idx)
             )
         groups.setdefault(key, []).append((idx, f))
@@ -163,39 +165,41 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
 
 def stage_feed(
     con: duckdb.DuckDBPyConnection,
-    files: Sequence[DeliveryFile],
+    files: Sequence[tuple[int, DeliveryFile]],
     spec: FeedSpec,
     plan: ReadPlan,
 ) -> None:
-    """(Re)create the staging view over `files` (one feed's, in order).
+    """(Re)create the staging view over one feed's `files` ((delivery index, file), in order).
 
     Raises FileReadError when a scan fails (the caller probes its files and retries).
     """
     drop_stage(con)
     con.execute(
-        f"CREATE TEMP TABLE {_FILES} (rw_file_idx INTEGER, rw_name VARCHAR, rw_path VARCHAR)"
+        f"CREATE TEMP TABLE {_FILES} (rw_file_idx INTEGER, rw_delivery INTEGER, rw_name VARCHAR, "
+        "rw_path VARCHAR)"
     )
     if files:
         con.executemany(
-            f"INSERT INTO {_FILES} VALUES (?, ?, ?)",
-            [[i, f.name, str(f.path)] for i, f in enumerate(files)],
+            f"INSERT INTO {_FILES} VALUES (?, ?, ?, ?)",
+            [[i, d, f.name, str(f.path)] for i, (d, f) in enumerate(files)],
         )
     con.execute(
-        f"CREATE TEMP TABLE {_BAD} (file_idx INTEGER, source_file VARCHAR, source_line BIGINT, "
-        "unreadable VARCHAR, raw_text VARCHAR)"
+        f"CREATE TEMP TABLE {_BAD} (rw_delivery INTEGER, file_idx INTEGER, source_file VARCHAR, "
+        "source_line BIGINT, unreadable VARCHAR, raw_text VARCHAR)"
     )
     readable = []
-    for idx, f in enumerate(files):
+    for idx, (d, f) in enumerate(files):
         if f.path in plan.unreadable:
             con.execute(
-                f"INSERT INTO {_BAD} VALUES (?, ?, 0, ?, NULL)",
-                [idx, f.name, plan.unreadable[f.path]],
+                f"INSERT INTO {_BAD} VALUES (?, ?, ?, 0, ?, NULL)",
+                [d, idx, f.name, plan.unreadable[f.path]],
             )
         else:
             readable.append((idx, f))
     cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in spec.column_names)
     parts = [
-        f"SELECT file_idx, source_file, source_line, {cols}, CAST(NULL AS VARCHAR) AS extra, "
+        f"SELECT rw_delivery, file_idx, source_file, source_line, {cols}, "
+        "CAST(NULL AS VARCHAR) AS extra, "
         f"unreadable, raw_text FROM {_BAD}"
     ]
     for n, group in enumerate(_group_files(readable, plan.alone)):
@@ -254,17 +258,20 @@ def _numbered(con: duckdb.DuckDBPyConnection, table: str, header_lines: int) -> 
     within its file, counting the records the reader rejected), which also go to _BAD."""
     rej = f"{table}_rej"
     con.execute(
-        f"CREATE TEMP TABLE {rej} AS SELECT f.rw_file_idx AS file_idx, f.rw_name AS name, "
+        f"CREATE TEMP TABLE {rej} AS SELECT f.rw_delivery, f.rw_file_idx AS file_idx, "
+        "f.rw_name AS name, "
         f"CAST(r.line AS BIGINT) - {header_lines} AS rec, "
         "string_agg(DISTINCT CAST(r.error_type AS VARCHAR) || ': ' || r.error_message, '; ') AS why, "
         f"any_value(r.csv_line) AS csv_line FROM {table}_errors r "
         f"JOIN {table}_scans s USING (scan_id, file_id) JOIN {_FILES} f ON s.file_path = f.rw_path "
-        "GROUP BY f.rw_file_idx, f.rw_name, r.line"
+        "GROUP BY f.rw_delivery, f.rw_file_idx, f.rw_name, r.line"
     )
-    con.execute(f"INSERT INTO {_BAD} SELECT file_idx, name, rec, why, csv_line FROM {rej}")
+    con.execute(
+        f"INSERT INTO {_BAD} SELECT rw_delivery, file_idx, name, rec, why, csv_line FROM {rej}"
+    )
     ordinal = "(g.rowid - b.rw_base + 1)"
     base = (
-        f"(SELECT g.*, f.rw_file_idx, f.rw_name, {ordinal} AS rw_ord FROM {table} g "
+        f"(SELECT g.*, f.rw_file_idx, f.rw_delivery, f.rw_name, {ordinal} AS rw_ord FROM {table} g "
         f"JOIN {_FILES} f ON g.rw_filename = f.rw_path "
         f"JOIN {table}_rows b ON b.rw_file_idx = f.rw_file_idx)"
     )
@@ -298,7 +305,8 @@ def _read_csv(
     items, extra = _values(spec, columns, cast=False)
     source = _numbered(con, table, header_lines=1)
     return (
-        f"SELECT rw_file_idx AS file_idx, rw_name AS source_file, rw_line AS source_line, "
+        "SELECT rw_delivery, rw_file_idx AS file_idx, rw_name AS source_file, "
+        "rw_line AS source_line, "
         f"{', '.join(items)}, {extra} AS extra, CAST(NULL AS VARCHAR) AS unreadable, "
         f"CAST(NULL AS VARCHAR) AS raw_text FROM {source}"
     )
@@ -316,13 +324,14 @@ def _read_jsonl(
     # each JSON text is parsed a few times in all: validity, type, the values, the keys
     lines = f"{table}_lines"
     con.execute(
-        f"CREATE TEMP TABLE {lines} AS SELECT rw_file_idx AS file_idx, rw_name AS source_file, "
+        f"CREATE TEMP TABLE {lines} AS SELECT rw_delivery, rw_file_idx AS file_idx, "
+        "rw_name AS source_file, "
         "rw_line, rw_json, "
         "CASE WHEN json_valid(rw_json) THEN json_type(rw_json) END AS rw_type "
         f"FROM {source} WHERE rw_json IS NOT NULL AND trim(rw_json) <> ''"
     )
     con.execute(
-        f"INSERT INTO {_BAD} SELECT file_idx, source_file, rw_line, "
+        f"INSERT INTO {_BAD} SELECT rw_delivery, file_idx, source_file, rw_line, "
         "CASE WHEN rw_type IS NULL THEN 'not valid JSON' ELSE 'not a JSON object: ' || rw_type END, "
         f"rw_json FROM {lines} WHERE rw_type IS DISTINCT FROM 'OBJECT'"
     )
@@ -337,7 +346,8 @@ def _read_jsonl(
     values = ", ".join(f"rw_vals[{i + 1}] AS {_q(c)}" for i, c in enumerate(spec.column_names))
     parsed = f"{table}_parsed"
     con.execute(
-        f"CREATE TEMP TABLE {parsed} AS SELECT file_idx, source_file, rw_line AS source_line, "
+        f"CREATE TEMP TABLE {parsed} AS SELECT rw_delivery, file_idx, source_file, "
+        "rw_line AS source_line, "
         f"{values}, {extra} AS extra, CAST(NULL AS VARCHAR) AS unreadable, "
         "CAST(NULL AS VARCHAR) AS raw_text FROM ("
         f"SELECT *, json_extract_string(rw_json, {paths}) AS rw_vals, json_keys(rw_json) AS rw_keys "
@@ -364,7 +374,7 @@ def _read_parquet(
     ]
     items, extra = _values(spec, columns, cast=True)
     return (
-        f"SELECT f.rw_file_idx AS file_idx, f.rw_name AS source_file, "
+        "SELECT f.rw_delivery, f.rw_file_idx AS file_idx, f.rw_name AS source_file, "
         f"g.file_row_number + 1 AS source_line, {', '.join(items)}, {extra} AS extra, "
         "CAST(NULL AS VARCHAR) AS unreadable, CAST(NULL AS VARCHAR) AS raw_text "
         f"FROM {table} g JOIN {_FILES} f ON g.rw_filename = f.rw_path"
