@@ -18,10 +18,19 @@ import duckdb
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.ingest.delivery import Delivery
+from riskwarn.ingest.link import install_name_key
 from riskwarn.ingest.readers import FileReadError, ReadPlan, drop_stage, probe_file, stage_feed
 from riskwarn.ingest.validate import duplicates_sql, validation_sql
+from riskwarn.store.schema import LINK_FEEDS
 
-__all__ = ["BATCH_TABLE", "FeedCounts", "PreparedBatch", "checked_table", "prepare_batch"]
+__all__ = [
+    "BATCH_TABLE",
+    "FeedCounts",
+    "PreparedBatch",
+    "checked_table",
+    "name_keys_table",
+    "prepare_batch",
+]
 
 BATCH_TABLE = "rw_batch"
 _DUPS = "rw_dups"
@@ -30,6 +39,12 @@ _DUPS = "rw_dups"
 def checked_table(feed: str) -> str:
     """The temp table holding the batch's validated rows of `feed`."""
     return f"rw_checked_{feed}"
+
+
+def name_keys_table(feed: str) -> str:
+    """The temp table of (rw_name, rw_nk): every distinct entity_name of the batch's rows of
+    `feed` (a feed linked by name) without entity_id, with its name key."""
+    return f"rw_names_{feed}"
 
 
 @dataclass
@@ -58,6 +73,7 @@ class PreparedBatch:
         """Drop the batch's temp tables."""
         for feed in FEEDS:
             con.execute(f"DROP TABLE IF EXISTS {checked_table(feed)}")
+            con.execute(f"DROP TABLE IF EXISTS {name_keys_table(feed)}")
         con.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
 
 
@@ -81,7 +97,20 @@ def prepare_batch(
             con.execute(f"DROP TABLE IF EXISTS {_DUPS}")
             drop_stage(con)
         _count(con, spec, batch)
+        if spec.name in LINK_FEEDS:
+            _name_keys(con, spec.name)
     return batch
+
+
+def _name_keys(con: duckdb.DuckDBPyConnection, feed: str) -> None:
+    """Name keys (a Python UDF, so once per distinct name) of the names rows without id give."""
+    install_name_key(con)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name_keys_table(feed)} AS "
+        "SELECT rw_name, rw_name_key(rw_name) AS rw_nk FROM (SELECT DISTINCT entity_name AS rw_name "
+        f"FROM {checked_table(feed)} WHERE entity_id IS NULL AND entity_name IS NOT NULL "
+        "AND len(problems) = 0)"
+    )
 
 
 def _create_batch_table(

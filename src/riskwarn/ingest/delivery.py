@@ -190,8 +190,9 @@ def _check_unique(deliveries: Sequence[Delivery]) -> None:
 def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
     """(sha256 hex, size in bytes, estimated records) of a file, reading it once.
 
-    The estimate (newlines for text, decompressed newlines for gzip; a Parquet file's
-    row count comes from its metadata) only feeds the progress display's ETA.
+    The estimate (newlines for text; for gzip, the newlines of the first decompressed MiB
+    scaled to the decompressed size; a Parquet file's row count from its metadata) only
+    feeds the progress display's ETA and the size of ingest's batches.
     """
     digest = hashlib.sha256()
     size = 0
@@ -203,12 +204,7 @@ def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
             if fmt in ("csv", "jsonl"):
                 lines += chunk.count(b"\n")
     if fmt == "csv.gz":
-        try:
-            with gzip.open(path, "rb") as gz:
-                while chunk := gz.read(_CHUNK):
-                    lines += chunk.count(b"\n")
-        except (OSError, EOFError):
-            pass  # a corrupt archive is reported by the reader, row by row
+        lines = _gzip_lines_estimate(path, size)
     if fmt == "parquet":
         try:
             import pyarrow.parquet as pq
@@ -219,3 +215,19 @@ def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
     if fmt in ("csv", "csv.gz"):
         lines = max(lines - 1, 0)  # header
     return digest.hexdigest(), size, lines
+
+
+def _gzip_lines_estimate(path: Path, size: int) -> int:
+    """Newlines in a gzip file, estimated without decompressing all of it: the first MiB's
+    newline density times the decompressed size its trailer records (ISIZE, modulo 2**32)."""
+    try:
+        with gzip.open(path, "rb") as gz:
+            head = gz.read(_CHUNK)
+        with open(path, "rb") as fh:
+            fh.seek(max(size - 4, 0))
+            isize = int.from_bytes(fh.read(4), "little")
+    except (OSError, EOFError):
+        return 0  # a corrupt archive is reported by the reader
+    if len(head) < _CHUNK or isize <= len(head):
+        return head.count(b"\n")
+    return round(head.count(b"\n") * isize / len(head))

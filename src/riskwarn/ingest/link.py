@@ -91,12 +91,13 @@ def refresh_entity_names(con: duckdb.DuckDBPyConnection, delivery_id: str) -> No
     )
     # pairs only in the new names, or only in the stored ones: their subjects changed key
     con.execute(
+        "CREATE OR REPLACE TEMP TABLE rw_old_names AS SELECT entity_id, name_key FROM entity_names "
+        f"WHERE entity_id IN (SELECT entity_id FROM {_NEW_NAMES})"
+    )
+    con.execute(
         "CREATE OR REPLACE TEMP TABLE rw_name_changes AS "
-        f"(SELECT entity_id, name_key FROM {_NEW_NAMES} EXCEPT "
-        "SELECT entity_id, name_key FROM entity_names) UNION ALL "
-        "(SELECT entity_id, name_key FROM entity_names "
-        f"WHERE entity_id IN (SELECT entity_id FROM {_NEW_NAMES}) EXCEPT "
-        f"SELECT entity_id, name_key FROM {_NEW_NAMES})"
+        f"(SELECT * FROM {_NEW_NAMES} EXCEPT SELECT * FROM rw_old_names) UNION ALL "
+        f"(SELECT * FROM rw_old_names EXCEPT SELECT * FROM {_NEW_NAMES})"
     )
     con.execute(
         f"INSERT INTO {CHANGED_KEYS} SELECT DISTINCT name_key FROM rw_name_changes "
@@ -108,8 +109,8 @@ def refresh_entity_names(con: duckdb.DuckDBPyConnection, delivery_id: str) -> No
         f"INSERT INTO entity_names SELECT entity_id, name_key FROM {_NEW_NAMES} "
         f"WHERE entity_id IN ({changed})"
     )
-    con.execute(f"DROP TABLE IF EXISTS {_NEW_NAMES}")
-    con.execute("DROP TABLE IF EXISTS rw_name_changes")
+    for temp in (_NEW_NAMES, "rw_old_names", "rw_name_changes"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def name_matches_sql(keys_sql: str) -> str:

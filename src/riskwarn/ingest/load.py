@@ -17,7 +17,7 @@ import duckdb
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
-from riskwarn.ingest.batch import PreparedBatch, checked_table, prepare_batch
+from riskwarn.ingest.batch import PreparedBatch, checked_table, name_keys_table, prepare_batch
 from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
 from riskwarn.ingest.link import name_matches_sql, refresh_entity_names, relink, start_delivery
 from riskwarn.ingest.macros import install_macros
@@ -268,24 +268,24 @@ def _insert_versions(
             f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c"
         )
         return
-    # the name key (a Python UDF) is computed once per row without id
+    # the batch computed the name key of every distinct name of rows without id (batch.py)
     target += ["linked_entity_id", "link_method", "name_key"]
     select += [
         "CASE WHEN c.entity_id IS NOT NULL THEN c.entity_id ELSE m.linked END",
-        "CASE WHEN c.entity_id IS NOT NULL THEN 'id' WHEN c.rw_nk IS NULL THEN 'no_name' "
+        "CASE WHEN c.entity_id IS NOT NULL THEN 'id' WHEN n.rw_nk IS NULL THEN 'no_name' "
         "ELSE m.method END",
-        "c.rw_nk",
+        "n.rw_nk",
     ]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rw_keyed AS SELECT *, CASE WHEN entity_id IS NULL "
-        f"THEN rw_name_key(entity_name) END AS rw_nk FROM {accepted}"
+    names = f"(SELECT * FROM {name_keys_table(spec.name)})"
+    keys = (
+        f"SELECT n.rw_nk AS name_key FROM {accepted} c JOIN {names} n "
+        "ON c.entity_id IS NULL AND n.rw_name = c.entity_name"
     )
     con.execute(
-        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM rw_keyed c "
-        f"LEFT JOIN ({name_matches_sql('SELECT rw_nk AS name_key FROM rw_keyed')}) m "
-        "ON m.name_key = c.rw_nk"
+        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c "
+        f"LEFT JOIN {names} n ON c.entity_id IS NULL AND n.rw_name = c.entity_name "
+        f"LEFT JOIN ({name_matches_sql(keys)}) m ON m.name_key = n.rw_nk"
     )
-    con.execute("DROP TABLE rw_keyed")
 
 
 def _write_ledger(
@@ -315,18 +315,21 @@ def _write_ledger(
             report.rows_flagged,
         ],
     )
-    for f in report.files:
-        con.execute(
+    if report.files:
+        con.executemany(
             "INSERT INTO delivery_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                delivery.delivery_id,
-                f.file,
-                f.feed,
-                f.format,
-                f.sha256,
-                f.bytes,
-                f.rows_read,
-                f.rows_accepted,
-                f.rows_rejected,
+                [
+                    delivery.delivery_id,
+                    f.file,
+                    f.feed,
+                    f.format,
+                    f.sha256,
+                    f.bytes,
+                    f.rows_read,
+                    f.rows_accepted,
+                    f.rows_rejected,
+                ]
+                for f in report.files
             ],
         )
