@@ -42,8 +42,8 @@ def checked_table(feed: str) -> str:
 
 
 def name_keys_table(feed: str) -> str:
-    """The temp table of (rw_name, rw_nk): every distinct entity_name of the batch's rows of
-    `feed` (a feed linked by name) without entity_id, with its name key."""
+    """The temp table of (rw_delivery, rw_name, rw_nk): every distinct entity_name of a
+    delivery's accepted rows of `feed` (a feed linked by name) without entity_id, and its key."""
     return f"rw_names_{feed}"
 
 
@@ -87,6 +87,11 @@ def prepare_batch(
     for spec in FEEDS.values():
         files = [(i, f) for i, d in enumerate(deliveries) for f in d.files_of(spec.name)]
         if not files:
+            if spec.name in LINK_FEEDS:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {name_keys_table(spec.name)} "
+                    "(rw_delivery INTEGER, rw_name VARCHAR, rw_nk VARCHAR)"
+                )
             continue
         _stage_readable(con, files, spec)
         try:
@@ -103,11 +108,13 @@ def prepare_batch(
 
 
 def _name_keys(con: duckdb.DuckDBPyConnection, feed: str) -> None:
-    """Name keys (a Python UDF, so once per distinct name) of the names rows without id give."""
+    """Name keys (a Python UDF, so once per distinct name and delivery) of the names that
+    accepted rows without id give."""
     install_name_key(con)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name_keys_table(feed)} AS "
-        "SELECT rw_name, rw_name_key(rw_name) AS rw_nk FROM (SELECT DISTINCT entity_name AS rw_name "
+        "SELECT rw_delivery, rw_name, rw_name_key(rw_name) AS rw_nk FROM ("
+        "SELECT DISTINCT rw_delivery, entity_name AS rw_name "
         f"FROM {checked_table(feed)} WHERE entity_id IS NULL AND entity_name IS NOT NULL "
         "AND len(problems) = 0)"
     )

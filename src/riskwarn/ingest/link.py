@@ -16,7 +16,9 @@ import duckdb
 from riskwarn.store.schema import LINK_FEEDS, version_table
 
 __all__ = [
+    "BATCH_MATCHES",
     "LINK_METHODS",
+    "create_batch_matches",
     "install_name_key",
     "name_matches_sql",
     "normalise_name",
@@ -69,25 +71,33 @@ _NEW_NAMES = "rw_new_names"
 _MATCH = "rw_name_match"
 
 
+BATCH_MATCHES = "rw_batch_matches"
+
+
 def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
     """Register rw_name_key and reset the set of registry name keys this delivery changes."""
     install_name_key(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_KEYS} (name_key VARCHAR)")
+    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
 
 
-def refresh_entity_names(con: duckdb.DuckDBPyConnection, delivery_id: str) -> None:
-    """Recompute entity_names for the subjects delivery `delivery_id` registers, from their
-    current names, remembering every name key that gained or lost a subject (its rows must be
+def create_batch_matches(con: duckdb.DuckDBPyConnection, keys_sql: str) -> None:
+    """Match the name keys selected by `keys_sql` (a batch's) against the registry as it is now,
+    into BATCH_MATCHES (name_key, linked, method); refresh_entity_names keeps it current."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_MATCHES} AS " + name_matches_sql(keys_sql))
+
+
+def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
+    """Recompute entity_names for the entity ids selected by `touched_sql` from their current
+    name, remembering every name key that gained or lost a subject (its rows must be
     re-linked). Only (subject, key) pairs that changed are rewritten."""
-    entities = version_table("entities")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_NEW_NAMES} AS "
         "SELECT entity_id, rw_name_key(name) AS name_key FROM ("
-        f"SELECT entity_id, name FROM {entities} WHERE entity_id IN ("
-        f"SELECT entity_id FROM {entities} WHERE delivery_id = $1) "
+        f"SELECT entity_id, name FROM {version_table('entities')} "
+        f"WHERE entity_id IN ({touched_sql}) "
         "QUALIFY row_number() OVER (PARTITION BY entity_id "
-        "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)",
-        [delivery_id],
+        "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
     )
     # pairs only in the new names, or only in the stored ones: their subjects changed key
     con.execute(
@@ -111,6 +121,24 @@ def refresh_entity_names(con: duckdb.DuckDBPyConnection, delivery_id: str) -> No
     )
     for temp in (_NEW_NAMES, "rw_old_names", "rw_name_changes"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
+    _match_changed_keys(con)
+
+
+def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Match the changed name keys against the registry (for relink), and bring the batch's
+    matches of those keys up to date (for the rows inserted next)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
+    )
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [BATCH_MATCHES]
+    ).fetchone()
+    if exists and exists[0]:
+        con.execute(
+            f"UPDATE {BATCH_MATCHES} b SET linked = m.linked, method = m.method "
+            f"FROM {_MATCH} m WHERE b.name_key = m.name_key"
+        )
 
 
 def name_matches_sql(keys_sql: str) -> str:
@@ -136,21 +164,21 @@ def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:
     `delivery_id` names the delivery (for callers that log or wrap this step).
     """
     changed: dict[str, int] = dict.fromkeys(LINK_FEEDS, 0)
-    row = con.execute(f"SELECT count(*) FROM {CHANGED_KEYS}").fetchone()
-    if not row or row[0] == 0:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_MATCH]
+    ).fetchone()
+    if not row or row[0] == 0:  # the delivery changed no registry name
         return changed
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
-        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
-    )
-    for feed in LINK_FEEDS:
-        table = version_table(feed)
-        row = con.execute(
-            f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-            f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
-            f"AND ({table}.link_method IS DISTINCT FROM m.method "
-            f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
-        ).fetchone()
-        changed[feed] = int(row[0]) if row else 0
+    row = con.execute(f"SELECT count(*) FROM {_MATCH}").fetchone()
+    if row and row[0]:
+        for feed in LINK_FEEDS:
+            table = version_table(feed)
+            row = con.execute(
+                f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
+                f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
+                f"AND ({table}.link_method IS DISTINCT FROM m.method "
+                f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
+            ).fetchone()
+            changed[feed] = int(row[0]) if row else 0
     con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
     return changed

@@ -19,7 +19,13 @@ from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
 from riskwarn.ingest.batch import PreparedBatch, checked_table, name_keys_table, prepare_batch
 from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
-from riskwarn.ingest.link import name_matches_sql, refresh_entity_names, relink, start_delivery
+from riskwarn.ingest.link import (
+    BATCH_MATCHES,
+    create_batch_matches,
+    refresh_entity_names,
+    relink,
+    start_delivery,
+)
 from riskwarn.ingest.macros import install_macros
 from riskwarn.ingest.report import DeliveryReport, FileReport
 from riskwarn.progress import RowProgress
@@ -120,6 +126,10 @@ def load_deliveries(
     install_macros(con)
     batch = prepare_batch(con, [deliveries[i] for i in todo], settings)
     prepared_s = time.monotonic() - t0
+    keys = " UNION ALL ".join(
+        f"SELECT rw_nk AS name_key FROM {name_keys_table(f)}" for f in LINK_FEEDS
+    )
+    create_batch_matches(con, keys)
     try:
         for j, i in enumerate(todo):
             t = time.monotonic()
@@ -129,6 +139,7 @@ def load_deliveries(
                 progress.advance(reports[i].rows_read)
     finally:
         batch.drop(con)
+        con.execute(f"DROP TABLE IF EXISTS {BATCH_MATCHES}")
     return reports
 
 
@@ -191,7 +202,11 @@ def _store_delivery(
                 _insert_quarantine(con, delivery, index, spec)
             if spec.name == "entities" and counts.accepted:
                 # before the feeds that link to subjects by name
-                refresh_entity_names(con, delivery.delivery_id)
+                refresh_entity_names(
+                    con,
+                    f"SELECT entity_id FROM {checked_table('entities')} "
+                    f"WHERE rw_delivery = {index} AND len(problems) = 0",
+                )
             file_counts.update(counts.files)
             report.rows_read += counts.read
             report.rows_accepted += counts.accepted
@@ -276,15 +291,11 @@ def _insert_versions(
         "ELSE m.method END",
         "n.rw_nk",
     ]
-    names = f"(SELECT * FROM {name_keys_table(spec.name)})"
-    keys = (
-        f"SELECT n.rw_nk AS name_key FROM {accepted} c JOIN {names} n "
-        "ON c.entity_id IS NULL AND n.rw_name = c.entity_name"
-    )
+    names = f"(SELECT rw_name, rw_nk FROM {name_keys_table(spec.name)} WHERE rw_delivery = {index})"
     con.execute(
         f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c "
         f"LEFT JOIN {names} n ON c.entity_id IS NULL AND n.rw_name = c.entity_name "
-        f"LEFT JOIN ({name_matches_sql(keys)}) m ON m.name_key = n.rw_nk"
+        f"LEFT JOIN {BATCH_MATCHES} m ON m.name_key = n.rw_nk"
     )
 
 
