@@ -19,6 +19,7 @@ __all__ = [
     "BATCH_MATCHES",
     "LINK_METHODS",
     "create_batch_matches",
+    "drop_batch_matches",
     "install_name_key",
     "name_matches_sql",
     "normalise_name",
@@ -81,10 +82,30 @@ def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
 
 
+_BATCH_BASE = "rw_batch_matches_base"
+_BATCH_CHANGED = "rw_batch_matches_changed"
+
+
 def create_batch_matches(con: duckdb.DuckDBPyConnection, keys_sql: str) -> None:
-    """Match the name keys selected by `keys_sql` (a batch's) against the registry as it is now,
-    into BATCH_MATCHES (name_key, linked, method); refresh_entity_names keeps it current."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_MATCHES} AS " + name_matches_sql(keys_sql))
+    """Match the name keys selected by `keys_sql` (a batch's) against the registry as it is now;
+    the view BATCH_MATCHES (name_key, linked, method) stays current as refresh_entity_names
+    records the matches of the keys each delivery changes."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_BATCH_BASE} AS " + name_matches_sql(keys_sql))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_BATCH_CHANGED} "
+        "(name_key VARCHAR, linked VARCHAR, method VARCHAR)"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {BATCH_MATCHES} AS SELECT * FROM {_BATCH_CHANGED} "
+        f"UNION ALL SELECT b.* FROM {_BATCH_BASE} b ANTI JOIN {_BATCH_CHANGED} c USING (name_key)"
+    )
+
+
+def drop_batch_matches(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what create_batch_matches made."""
+    con.execute(f"DROP VIEW IF EXISTS {BATCH_MATCHES}")
+    con.execute(f"DROP TABLE IF EXISTS {_BATCH_BASE}")
+    con.execute(f"DROP TABLE IF EXISTS {_BATCH_CHANGED}")
 
 
 def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
@@ -132,13 +153,13 @@ def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
         + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
     )
     exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [BATCH_MATCHES]
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_BATCH_CHANGED]
     ).fetchone()
-    if exists and exists[0]:
+    if exists and exists[0]:  # the batch's changed keys are few: replaced, not updated in place
         con.execute(
-            f"UPDATE {BATCH_MATCHES} b SET linked = m.linked, method = m.method "
-            f"FROM {_MATCH} m WHERE b.name_key = m.name_key"
+            f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})"
         )
+        con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
 
 
 def name_matches_sql(keys_sql: str) -> str:

@@ -22,6 +22,7 @@ from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
 from riskwarn.ingest.link import (
     BATCH_MATCHES,
     create_batch_matches,
+    drop_batch_matches,
     refresh_entity_names,
     relink,
     start_delivery,
@@ -139,7 +140,7 @@ def load_deliveries(
                 progress.advance(reports[i].rows_read)
     finally:
         batch.drop(con)
-        con.execute(f"DROP TABLE IF EXISTS {BATCH_MATCHES}")
+        drop_batch_matches(con)
     return reports
 
 
