@@ -26,6 +26,7 @@ __all__ = [
     "FileFormat",
     "classify_file",
     "discover_deliveries",
+    "estimate_records",
     "hash_file",
     "now_cst",
     "read_delivery",
@@ -187,34 +188,38 @@ def _check_unique(deliveries: Sequence[Delivery]) -> None:
         seen[d.delivery_id] = d.folder
 
 
-def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
-    """(sha256 hex, size in bytes, estimated records) of a file, reading it once.
-
-    The estimate (newlines for text; for gzip, the newlines of the first decompressed MiB
-    scaled to the decompressed size; a Parquet file's row count from its metadata) only
-    feeds the progress display's ETA and the size of ingest's batches.
-    """
+def hash_file(path: Path) -> tuple[str, int]:
+    """(sha256 hex, size in bytes) of a file."""
     digest = hashlib.sha256()
     size = 0
-    lines = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
+            digest.update(chunk)  # releases the GIL: hashing runs beside DuckDB's work
             size += len(chunk)
-            if fmt in ("csv", "jsonl"):
-                lines += chunk.count(b"\n")
-    if fmt == "csv.gz":
-        lines = _gzip_lines_estimate(path, size)
-    if fmt == "parquet":
-        try:
+    return digest.hexdigest(), size
+
+
+def estimate_records(path: Path, fmt: FileFormat) -> int:
+    """Records in a feed file, estimated from a glance at it (it only sizes ingest's batches and
+    the progress display's ETA): text files' newlines (counted in the first MiB and scaled by
+    the file size), gzip's likewise over the decompressed size, a Parquet file's row count."""
+    try:
+        size = path.stat().st_size
+        if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            lines = pq.ParquetFile(path).metadata.num_rows
-        except Exception:  # noqa: BLE001 - a corrupt file is reported by the reader
-            lines = 0
-    if fmt in ("csv", "csv.gz"):
-        lines = max(lines - 1, 0)  # header
-    return digest.hexdigest(), size, lines
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "csv.gz":
+            lines = _gzip_lines_estimate(path, size)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(_CHUNK)
+            lines = head.count(b"\n")
+            if len(head) < size:
+                lines = round(lines * size / len(head))
+    except Exception:  # noqa: BLE001 - a file that cannot be read is reported by the reader
+        return 0
+    return max(lines - 1, 0) if fmt != "jsonl" else lines  # CSV header
 
 
 def _gzip_lines_estimate(path: Path, size: int) -> int:

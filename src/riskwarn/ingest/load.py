@@ -18,7 +18,7 @@ from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
 from riskwarn.ingest.batch import PreparedBatch, checked_table, name_keys_table, prepare_batch
-from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
+from riskwarn.ingest.delivery import Delivery, estimate_records, hash_file, now_cst
 from riskwarn.ingest.link import (
     BATCH_MATCHES,
     create_batch_matches,
@@ -32,24 +32,27 @@ from riskwarn.ingest.report import DeliveryReport, FileReport
 from riskwarn.progress import RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
-__all__ = ["hash_delivery", "load_deliveries", "load_delivery"]
+__all__ = ["estimate_delivery", "hash_delivery", "load_deliveries", "load_delivery"]
 
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def estimate_delivery(delivery: Delivery) -> int:
+    """The delivery's records, estimated without reading its files whole."""
+    return sum(estimate_records(f.path, f.format) for f in delivery.files)
+
+
 def hash_delivery(delivery: Delivery) -> tuple[str, list[FileReport], int]:
     """(content hash, file reports with sha256 and size, estimated records) of a delivery."""
     files: list[FileReport] = []
-    estimate = 0
     outer = hashlib.sha256()
     for f in delivery.files:
-        sha, size, lines = hash_file(f.path, f.format)
+        sha, size = hash_file(f.path)
         files.append(FileReport(f.name, f.feed, f.format, sha, size))
         outer.update(f"{f.name}\0{sha}\n".encode())
-        estimate += lines
-    return outer.hexdigest(), files, estimate
+    return outer.hexdigest(), files, estimate_delivery(delivery)
 
 
 def _already_ingested(

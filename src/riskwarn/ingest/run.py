@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.ingest.delivery import Delivery, discover_deliveries
-from riskwarn.ingest.load import hash_delivery, load_deliveries
+from riskwarn.ingest.load import estimate_delivery, hash_delivery, load_deliveries
 from riskwarn.ingest.report import DeliveryReport
 from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store import connect
@@ -54,19 +55,26 @@ def _ingest_all(
     settings: Settings,
     progress: bool,
 ) -> list[DeliveryReport]:
-    """Load the deliveries a batch at a time, with a progress bar sized by their record counts."""
-    hashes = [hash_delivery(d) for d in deliveries]  # hashed once; also sizes batches and ETA
-    total = sum(h[2] for h in hashes)
+    """Load the deliveries a batch at a time, with a progress bar sized by their estimated
+    records; files are hashed (for the ledger) in a thread, ahead of the batch that needs them."""
+    records = [estimate_delivery(d) for d in deliveries]
     reports: list[DeliveryReport] = []
-    with RowProgress("ingest", total=total or None) if progress else NullProgress() as bar:
-        for batch in _batches(deliveries, [h[2] for h in hashes]):
-            reports += load_deliveries(
-                con,
-                [deliveries[i] for i in batch],
-                settings,
-                bar if progress else None,
-                [hashes[i] for i in batch],
-            )
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-hash")
+    try:
+        hashes = [pool.submit(hash_delivery, d) for d in deliveries]
+        with (
+            RowProgress("ingest", total=sum(records) or None) if progress else NullProgress() as bar
+        ):
+            for batch in _batches(deliveries, records):
+                reports += load_deliveries(
+                    con,
+                    [deliveries[i] for i in batch],
+                    settings,
+                    bar if progress else None,
+                    [hashes[i].result() for i in batch],
+                )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an error stops the hashing too
     return reports
 
 
