@@ -70,7 +70,7 @@ def _ingest_all(
                     con,
                     [deliveries[i] for i in batch],
                     settings,
-                    bar if progress else None,
+                    bar if isinstance(bar, RowProgress) else None,
                     [hashes[i].result() for i in batch],
                 )
     finally:
