@@ -17,7 +17,7 @@ import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
-from riskwarn.ingest.delivery import Delivery
+from riskwarn.ingest.delivery import Delivery, DeliveryFile
 from riskwarn.ingest.link import install_name_key
 from riskwarn.ingest.readers import FileReadError, ReadPlan, drop_stage, probe_file, stage_feed
 from riskwarn.ingest.validate import duplicates_sql, validation_sql
@@ -136,7 +136,9 @@ def _create_batch_table(
     )
 
 
-def _stage_readable(con: duckdb.DuckDBPyConnection, files: list, spec: FeedSpec) -> None:
+def _stage_readable(
+    con: duckdb.DuckDBPyConnection, files: list[tuple[int, DeliveryFile]], spec: FeedSpec
+) -> None:
     """Stage `files`; a scan that fails is retried with its unreadable files set aside (each
     becomes one unreadable record) or, when each reads alone, with its files read alone."""
     plan = ReadPlan()

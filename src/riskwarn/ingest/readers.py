@@ -1,11 +1,11 @@
-"""Read one feed's files of a delivery into the staging view: every column as text, plus its line.
+"""Read one feed's files of a batch of deliveries into the staging view: every column as text.
 
 All formats land in one shape (the `rw_stage` view): rw_delivery (the file's delivery, by its
 index in the batch), file_idx (the file's index among the feed's files of the batch),
-source_file, source_line, one
-VARCHAR per contract column (NULL when the file lacks it), `extra` (JSON of columns the
-contract does not name), and for records that cannot be parsed `unreadable` (why) and
-`raw_text` (the record as read). DuckDB does the reading; no Python loop touches rows.
+source_file, source_line, one VARCHAR per contract column (NULL when the file lacks it),
+`extra` (JSON of columns the contract does not name), and for records that cannot be parsed
+`unreadable` (why) and `raw_text` (the record as read). DuckDB does the reading; no Python
+loop touches rows.
 
 Files that share a shape (CSV files with the same header line, Parquet files with the same
 columns, every JSONL file) are read by one scan, not one per file, so a feed split into many
@@ -15,9 +15,9 @@ file order, so a record's index is its row position minus its file's first posit
 CSV reader skips records it cannot parse and reports them, by record number, in a rejects
 table; good rows are numbered around them.
 
-A file that cannot be read at all raises `FileReadError` (the scan's error aborts the
-delivery's transaction); the caller finds the culprit with `probe_file` outside the
-transaction and reads again, that file becoming one unreadable record (source_line 0).
+A scan that fails raises `FileReadError`; the caller (batch.py, outside any transaction)
+finds the culprit with `probe_file` and stages again, with that file as one unreadable record
+(source_line 0), or with the group's files read one by one.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 STAGE_TABLE = "rw_stage"  # a view over the group tables below
-_FILES = "rw_feed_files"  # file_idx, name, path of the feed's files
+_FILES = "rw_feed_files"  # index, delivery, name, path of the feed's files
 _BAD = "rw_bad_records"  # records that cannot be parsed, and unreadable files
 _CSV_OPTIONS = (
     "delim = ',', quote = '\"', escape = '\"', ignore_errors = true, filename = 'rw_filename'"
@@ -235,12 +235,8 @@ def _read_group(
     spec: FeedSpec,
 ) -> str:
     """Scan one group of files into temp tables; returns the SELECT of its rows in stage shape."""
-    fmt = group[0][1].format
-    if fmt == "parquet":
-        return _read_parquet(con, n, group, spec)
-    if fmt == "jsonl":
-        return _read_jsonl(con, n, group, spec)
-    return _read_csv(con, n, group, spec)
+    read = {"parquet": _read_parquet, "jsonl": _read_jsonl}.get(group[0][1].format, _read_csv)
+    return read(con, f"rw_g{n}", _paths(group), spec)
 
 
 def _scan_into(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
@@ -293,14 +289,8 @@ def _rejects_options(table: str) -> str:
     )
 
 
-def _read_csv(
-    con: duckdb.DuckDBPyConnection,
-    n: int,
-    group: Sequence[tuple[int, DeliveryFile]],
-    spec: FeedSpec,
-) -> str:
-    table = f"rw_g{n}"
-    _scan_into(con, table, _csv_source(_paths(group)) + _rejects_options(table))
+def _read_csv(con: duckdb.DuckDBPyConnection, table: str, paths: str, spec: FeedSpec) -> str:
+    _scan_into(con, table, _csv_source(paths) + _rejects_options(table))
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "rw_filename"]
     items, extra = _values(spec, columns, cast=False)
     source = _numbered(con, table, header_lines=1)
@@ -312,14 +302,8 @@ def _read_csv(
     )
 
 
-def _read_jsonl(
-    con: duckdb.DuckDBPyConnection,
-    n: int,
-    group: Sequence[tuple[int, DeliveryFile]],
-    spec: FeedSpec,
-) -> str:
-    table = f"rw_g{n}"
-    _scan_into(con, table, f"read_csv({_paths(group)}, {_JSONL_OPTIONS}" + _rejects_options(table))
+def _read_jsonl(con: duckdb.DuckDBPyConnection, table: str, paths: str, spec: FeedSpec) -> str:
+    _scan_into(con, table, f"read_csv({paths}, {_JSONL_OPTIONS}" + _rejects_options(table))
     source = _numbered(con, table, header_lines=0)
     # each JSON text is parsed a few times in all: validity, type, the values, the keys
     lines = f"{table}_lines"
@@ -356,15 +340,9 @@ def _read_jsonl(
     return f"SELECT * FROM {parsed}"
 
 
-def _read_parquet(
-    con: duckdb.DuckDBPyConnection,
-    n: int,
-    group: Sequence[tuple[int, DeliveryFile]],
-    spec: FeedSpec,
-) -> str:
-    table = f"rw_g{n}"
+def _read_parquet(con: duckdb.DuckDBPyConnection, table: str, paths: str, spec: FeedSpec) -> str:
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet({_paths(group)}, "
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet({paths}, "
         "filename = 'rw_filename', file_row_number = true)"
     )
     columns = [
