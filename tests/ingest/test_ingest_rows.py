@@ -302,3 +302,46 @@ def test_duplicates_within_a_delivery(tmp_path, settings) -> None:
             "delivery, with different content",
         ),
     ]
+
+
+def test_a_file_that_cannot_be_read_is_one_quarantined_record_and_the_rest_goes_in(
+    tmp_path, settings
+) -> None:
+    folder = write(tmp_path / "d1", "entities_a.csv", HEADER + "\n" + GOOD + "\n", MANIFEST)
+    (folder / "entities_b.csv.gz").write_bytes(b"not gzip at all")
+    (folder / "penalties.parquet").write_bytes(b"PAR1 not parquet PAR1")
+    [report] = ingest([folder], settings, progress=False)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (3, 1, 2)
+    got = query(
+        settings, "SELECT source_file, source_line, reason_codes FROM quarantine ORDER BY 1"
+    )
+    assert got == [
+        ("entities_b.csv.gz", 0, ["unreadable_row"]),
+        ("penalties.parquet", 0, ["unreadable_row"]),
+    ]
+
+
+def test_part_files_of_a_feed_keep_their_own_record_numbers(tmp_path, settings) -> None:
+    header = "record_id,entity_id,listed_on,list_type,reason,removed_on"
+    folder = write(
+        tmp_path / "d1",
+        "blacklist_part0.csv",
+        header + "\nb1,91610000220522345A,2024-01-02,other,,\n"
+        "b2,91610000220522345A,2024-01-02,other,too,many,columns\n"
+        "b3,91610000220522345A,2024-01-02,other,,\n",
+        MANIFEST,
+    )
+    (folder / "blacklist_part1.csv").write_text(
+        header
+        + "\nb4,91610000220522345A,2024-01-02,other,,\nb5,91610000220522345A,2024-01-02,other,,\n"
+    )
+    [report] = ingest([folder], settings, progress=False)
+    assert (report.rows_read, report.rows_rejected) == (5, 1)
+    assert query(
+        settings, "SELECT record_id, source_file, source_line FROM v_blacklist ORDER BY 1"
+    ) == [
+        ("b1", "blacklist_part0.csv", 1),
+        ("b3", "blacklist_part0.csv", 3),
+        ("b4", "blacklist_part1.csv", 1),
+        ("b5", "blacklist_part1.csv", 2),
+    ]

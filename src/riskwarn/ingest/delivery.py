@@ -26,6 +26,7 @@ __all__ = [
     "FileFormat",
     "classify_file",
     "discover_deliveries",
+    "estimate_records",
     "hash_file",
     "now_cst",
     "read_delivery",
@@ -187,35 +188,51 @@ def _check_unique(deliveries: Sequence[Delivery]) -> None:
         seen[d.delivery_id] = d.folder
 
 
-def hash_file(path: Path, fmt: FileFormat) -> tuple[str, int, int]:
-    """(sha256 hex, size in bytes, estimated records) of a file, reading it once.
-
-    The estimate (newlines for text, decompressed newlines for gzip; a Parquet file's
-    row count comes from its metadata) only feeds the progress display's ETA.
-    """
+def hash_file(path: Path) -> tuple[str, int]:
+    """(sha256 hex, size in bytes) of a file."""
     digest = hashlib.sha256()
     size = 0
-    lines = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
+            digest.update(chunk)  # releases the GIL: hashing runs beside DuckDB's work
             size += len(chunk)
-            if fmt in ("csv", "jsonl"):
-                lines += chunk.count(b"\n")
-    if fmt == "csv.gz":
-        try:
-            with gzip.open(path, "rb") as gz:
-                while chunk := gz.read(_CHUNK):
-                    lines += chunk.count(b"\n")
-        except (OSError, EOFError):
-            pass  # a corrupt archive is reported by the reader, row by row
-    if fmt == "parquet":
-        try:
+    return digest.hexdigest(), size
+
+
+def estimate_records(path: Path, fmt: FileFormat) -> int:
+    """Records in a feed file, estimated from a glance at it (it only sizes ingest's batches and
+    the progress display's ETA): text files' newlines (counted in the first MiB and scaled by
+    the file size), gzip's likewise over the decompressed size, a Parquet file's row count."""
+    try:
+        size = path.stat().st_size
+        if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            lines = pq.ParquetFile(path).metadata.num_rows
-        except Exception:  # noqa: BLE001 - a corrupt file is reported by the reader
-            lines = 0
-    if fmt in ("csv", "csv.gz"):
-        lines = max(lines - 1, 0)  # header
-    return digest.hexdigest(), size, lines
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "csv.gz":
+            lines = _gzip_lines_estimate(path, size)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(_CHUNK)
+            lines = head.count(b"\n")
+            if len(head) < size:
+                lines = round(lines * size / len(head))
+    except Exception:  # noqa: BLE001 - a file that cannot be read is reported by the reader
+        return 0
+    return max(lines - 1, 0) if fmt != "jsonl" else lines  # CSV header
+
+
+def _gzip_lines_estimate(path: Path, size: int) -> int:
+    """Newlines in a gzip file, estimated without decompressing all of it: the first MiB's
+    newline density times the decompressed size its trailer records (ISIZE, modulo 2**32)."""
+    try:
+        with gzip.open(path, "rb") as gz:
+            head = gz.read(_CHUNK)
+        with open(path, "rb") as fh:
+            fh.seek(max(size - 4, 0))
+            isize = int.from_bytes(fh.read(4), "little")
+    except (OSError, EOFError):
+        return 0  # a corrupt archive is reported by the reader
+    if len(head) < _CHUNK or isize <= len(head):
+        return head.count(b"\n")
+    return round(head.count(b"\n") * isize / len(head))

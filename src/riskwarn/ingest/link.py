@@ -16,8 +16,12 @@ import duckdb
 from riskwarn.store.schema import LINK_FEEDS, version_table
 
 __all__ = [
+    "BATCH_MATCHES",
     "LINK_METHODS",
+    "create_batch_matches",
+    "drop_batch_matches",
     "install_name_key",
+    "name_matches_sql",
     "normalise_name",
     "refresh_entity_names",
     "relink",
@@ -64,69 +68,138 @@ def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
 
 
 CHANGED_KEYS = "rw_changed_keys"
-_TOUCHED = "rw_touched_ids"
+_NEW_NAMES = "rw_new_names"
+_MATCH = "rw_name_match"
+
+
+BATCH_MATCHES = "rw_batch_matches"
 
 
 def start_delivery(con: duckdb.DuckDBPyConnection) -> None:
     """Register rw_name_key and reset the set of registry name keys this delivery changes."""
     install_name_key(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_KEYS} (name_key VARCHAR)")
+    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
+
+
+_BATCH_BASE = "rw_batch_matches_base"
+_BATCH_CHANGED = "rw_batch_matches_changed"
+
+
+def create_batch_matches(con: duckdb.DuckDBPyConnection, keys_sql: str) -> None:
+    """Match the name keys selected by `keys_sql` (a batch's) against the registry as it is now;
+    the view BATCH_MATCHES (name_key, linked, method) stays current as refresh_entity_names
+    records the matches of the keys each delivery changes."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_BATCH_BASE} AS " + name_matches_sql(keys_sql))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_BATCH_CHANGED} "
+        "(name_key VARCHAR, linked VARCHAR, method VARCHAR)"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {BATCH_MATCHES} AS SELECT * FROM {_BATCH_CHANGED} "
+        f"UNION ALL SELECT b.* FROM {_BATCH_BASE} b ANTI JOIN {_BATCH_CHANGED} c USING (name_key)"
+    )
+
+
+def drop_batch_matches(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what create_batch_matches made."""
+    con.execute(f"DROP VIEW IF EXISTS {BATCH_MATCHES}")
+    con.execute(f"DROP TABLE IF EXISTS {_BATCH_BASE}")
+    con.execute(f"DROP TABLE IF EXISTS {_BATCH_CHANGED}")
 
 
 def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
-    """Recompute entity_names for the entity ids selected by `touched_sql` from their current name,
-    remembering every name key that gained or lost a subject (their rows must be re-linked)."""
-    # the touched ids are selected once (a scan of the version table), then reused four times
+    """Recompute entity_names for the entity ids selected by `touched_sql` from their current
+    name, remembering every name key that gained or lost a subject (its rows must be
+    re-linked). Only (subject, key) pairs that changed are rewritten."""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS SELECT DISTINCT * FROM ({touched_sql})"
-    )
-    touched = f"SELECT * FROM {_TOUCHED}"
-    con.execute(
-        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
-    )
-    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({touched})")
-    con.execute(
-        "INSERT INTO entity_names SELECT entity_id, rw_name_key(name) FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {_NEW_NAMES} AS "
+        "SELECT entity_id, rw_name_key(name) AS name_key FROM ("
         f"SELECT entity_id, name FROM {version_table('entities')} "
-        f"WHERE entity_id IN ({touched}) QUALIFY row_number() OVER (PARTITION BY entity_id "
+        f"WHERE entity_id IN ({touched_sql}) "
+        "QUALIFY row_number() OVER (PARTITION BY entity_id "
         "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
     )
+    # pairs only in the new names, or only in the stored ones: their subjects changed key
     con.execute(
-        f"INSERT INTO {CHANGED_KEYS} SELECT name_key FROM entity_names "
-        f"WHERE entity_id IN ({touched}) AND name_key IS NOT NULL"
+        "CREATE OR REPLACE TEMP TABLE rw_old_names AS SELECT entity_id, name_key FROM entity_names "
+        f"WHERE entity_id IN (SELECT entity_id FROM {_NEW_NAMES})"
     )
-    con.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rw_name_changes AS "
+        f"(SELECT * FROM {_NEW_NAMES} EXCEPT SELECT * FROM rw_old_names) UNION ALL "
+        f"(SELECT * FROM rw_old_names EXCEPT SELECT * FROM {_NEW_NAMES})"
+    )
+    con.execute(
+        f"INSERT INTO {CHANGED_KEYS} SELECT DISTINCT name_key FROM rw_name_changes "
+        "WHERE name_key IS NOT NULL"
+    )
+    changed = "SELECT entity_id FROM rw_name_changes"
+    con.execute(f"DELETE FROM entity_names WHERE entity_id IN ({changed})")
+    con.execute(
+        f"INSERT INTO entity_names SELECT entity_id, name_key FROM {_NEW_NAMES} "
+        f"WHERE entity_id IN ({changed})"
+    )
+    for temp in (_NEW_NAMES, "rw_old_names", "rw_name_changes"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    _match_changed_keys(con)
+
+
+def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Match the changed name keys against the registry (for relink), and bring the batch's
+    matches of those keys up to date (for the rows inserted next)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
+    )
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_BATCH_CHANGED]
+    ).fetchone()
+    if exists and exists[0]:  # the batch's changed keys are few: replaced, not updated in place
+        con.execute(
+            f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})"
+        )
+        con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
+
+
+def name_matches_sql(keys_sql: str) -> str:
+    """SELECT name_key, linked, method for the name keys selected by `keys_sql`: the subject a
+    key links to (exactly one subject has it as current name), or why none."""
+    return (
+        "SELECT k.name_key, CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
+        "CASE WHEN e.n IS NULL THEN 'unknown_name' WHEN e.n = 1 THEN 'name' "
+        "ELSE 'ambiguous_name' END AS method "
+        f"FROM (SELECT DISTINCT name_key FROM ({keys_sql}) WHERE name_key IS NOT NULL) k "
+        "LEFT JOIN (SELECT name_key, count(DISTINCT entity_id) AS n, min(entity_id) AS entity_id "
+        f"FROM entity_names WHERE name_key IN ({keys_sql}) GROUP BY name_key) e USING (name_key)"
+    )
 
 
 def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:
-    """Link this delivery's rows without entity_id, and re-link older ones whose name key the
-    delivery's registry changes touched; returns per feed how many rows changed link.
+    """Re-link stored rows whose name key the delivery's registry changes touched; returns per
+    feed how many rows changed link.
 
-    Every row's link is a function of its name key and the registry's current names, recomputed
-    whenever either changes, so the outcome does not depend on ingestion order.
+    The delivery's own rows were linked when inserted (after its registry changes); every
+    row's link is thus a function of its name key and the registry's current names,
+    recomputed whenever either changes, so the outcome does not depend on ingestion order.
+    `delivery_id` names the delivery (for callers that log or wrap this step).
     """
-    changed: dict[str, int] = {}
-    for feed in LINK_FEEDS:
-        table = version_table(feed)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE rw_name_match AS "
-            f"WITH k AS (SELECT DISTINCT name_key FROM {table} WHERE entity_id IS NULL "
-            "AND name_key IS NOT NULL AND (delivery_id = $1 "
-            f"OR name_key IN (SELECT name_key FROM {CHANGED_KEYS}))), "
-            "e AS (SELECT name_key, count(DISTINCT entity_id) AS n, min(entity_id) AS entity_id "
-            "FROM entity_names WHERE name_key IN (SELECT name_key FROM k) GROUP BY name_key) "
-            "SELECT k.name_key, CASE WHEN e.n = 1 THEN e.entity_id END AS linked, "
-            "CASE WHEN e.n IS NULL THEN 'unknown_name' WHEN e.n = 1 THEN 'name' "
-            "ELSE 'ambiguous_name' END AS method FROM k LEFT JOIN e USING (name_key)",
-            [delivery_id],
-        )
-        row = con.execute(
-            f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-            f"FROM rw_name_match m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
-            f"AND ({table}.link_method IS DISTINCT FROM m.method "
-            f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
-        ).fetchone()
-        changed[feed] = int(row[0]) if row else 0
-        con.execute("DROP TABLE IF EXISTS rw_name_match")
+    changed: dict[str, int] = dict.fromkeys(LINK_FEEDS, 0)
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_MATCH]
+    ).fetchone()
+    if not row or row[0] == 0:  # the delivery changed no registry name
+        return changed
+    row = con.execute(f"SELECT count(*) FROM {_MATCH}").fetchone()
+    if row and row[0]:
+        for feed in LINK_FEEDS:
+            table = version_table(feed)
+            row = con.execute(
+                f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
+                f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
+                f"AND ({table}.link_method IS DISTINCT FROM m.method "
+                f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
+            ).fetchone()
+            changed[feed] = int(row[0]) if row else 0
+    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
     return changed

@@ -1,5 +1,6 @@
-"""Loading one delivery into the store in one transaction: versions, quarantine, ledger, links.
+"""Storing deliveries, each in one transaction: versions, quarantine, ledger, links.
 
+Deliveries are read and validated a batch at a time (batch.py), then stored one by one.
 Either the whole delivery lands (every accepted version, every rejected row, its ledger
 rows and the re-linking it causes) or, on any error or a kill, nothing of it does.
 """
@@ -9,42 +10,49 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 
 import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
-from riskwarn.ingest.delivery import Delivery, hash_file, now_cst
-from riskwarn.ingest.link import refresh_entity_names, relink, start_delivery
+from riskwarn.ingest.batch import PreparedBatch, checked_table, name_keys_table, prepare_batch
+from riskwarn.ingest.delivery import Delivery, estimate_records, hash_file, now_cst
+from riskwarn.ingest.link import (
+    BATCH_MATCHES,
+    create_batch_matches,
+    drop_batch_matches,
+    refresh_entity_names,
+    relink,
+    start_delivery,
+)
 from riskwarn.ingest.macros import install_macros
-from riskwarn.ingest.readers import STAGE_TABLE, create_stage, stage_file
 from riskwarn.ingest.report import DeliveryReport, FileReport
-from riskwarn.ingest.validate import duplicates_sql, validation_sql
 from riskwarn.progress import RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
-__all__ = ["hash_delivery", "load_delivery"]
-
-_CHECKED = "rw_checked"
-_DUPS = "rw_dups"
+__all__ = ["estimate_delivery", "hash_delivery", "load_deliveries", "load_delivery"]
 
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def estimate_delivery(delivery: Delivery) -> int:
+    """The delivery's records, estimated without reading its files whole."""
+    return sum(estimate_records(f.path, f.format) for f in delivery.files)
+
+
 def hash_delivery(delivery: Delivery) -> tuple[str, list[FileReport], int]:
     """(content hash, file reports with sha256 and size, estimated records) of a delivery."""
     files: list[FileReport] = []
-    estimate = 0
     outer = hashlib.sha256()
     for f in delivery.files:
-        sha, size, lines = hash_file(f.path, f.format)
+        sha, size = hash_file(f.path)
         files.append(FileReport(f.name, f.feed, f.format, sha, size))
         outer.update(f"{f.name}\0{sha}\n".encode())
-        estimate += lines
-    return outer.hexdigest(), files, estimate
+    return outer.hexdigest(), files, estimate_delivery(delivery)
 
 
 def _already_ingested(
@@ -86,9 +94,61 @@ def load_delivery(
 
     `hashed` is the delivery's hash_delivery() result when the caller already computed it.
     """
+    return load_deliveries(
+        con, [delivery], settings, progress, [hashed or hash_delivery(delivery)]
+    )[0]
+
+
+def load_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    settings: Settings,
+    progress: RowProgress | None,
+    hashes: Sequence[tuple[str, list[FileReport], int]],
+) -> list[DeliveryReport]:
+    """Ingest `deliveries` (distinct ids), in order, each atomically in its own transaction.
+
+    Those not yet in the store are read and validated together first (batch.py), then
+    stored one by one; an already ingested, identical delivery changes nothing.
+    """
+    ids = [d.delivery_id for d in deliveries]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"a batch of deliveries repeats an id: {ids}")
     t0 = time.monotonic()
-    content_hash, files, _ = hashed or hash_delivery(delivery)
-    report = DeliveryReport(
+    reports = [_new_report(d, h[1]) for d, h in zip(deliveries, hashes, strict=True)]
+    todo = [
+        i
+        for i, (d, h) in enumerate(zip(deliveries, hashes, strict=True))
+        if not _already_ingested(con, d, h[0], h[1])
+    ]
+    for i in sorted(set(range(len(deliveries))) - set(todo)):
+        _report_stored(con, reports[i])
+        if progress is not None:
+            progress.advance(reports[i].rows_read)
+    if not todo:
+        return reports
+    install_macros(con)
+    batch = prepare_batch(con, [deliveries[i] for i in todo], settings)
+    prepared_s = time.monotonic() - t0
+    keys = " UNION ALL ".join(
+        f"SELECT rw_nk AS name_key FROM {name_keys_table(f)}" for f in LINK_FEEDS
+    )
+    create_batch_matches(con, keys)
+    try:
+        for j, i in enumerate(todo):
+            t = time.monotonic()
+            _store_delivery(con, batch, j, hashes[i][0], reports[i])
+            reports[i].seconds = time.monotonic() - t + prepared_s / len(todo)
+            if progress is not None:
+                progress.advance(reports[i].rows_read)
+    finally:
+        batch.drop(con)
+        drop_batch_matches(con)
+    return reports
+
+
+def _new_report(delivery: Delivery, files: list[FileReport]) -> DeliveryReport:
+    return DeliveryReport(
         delivery.delivery_id,
         delivery.folder,
         delivery.delivered_at,
@@ -97,26 +157,36 @@ def load_delivery(
         files=files,
         ignored_files=list(delivery.ignored),
     )
-    if _already_ingested(con, delivery, content_hash, files):
-        report.status = "already_ingested"
-        row = con.execute(
-            "SELECT rows_read, rows_accepted, rows_rejected, rows_replaced, rows_flagged "
-            "FROM deliveries WHERE delivery_id = ?",
-            [delivery.delivery_id],
-        ).fetchone()
-        if row:
-            (
-                report.rows_read,
-                report.rows_accepted,
-                report.rows_rejected,
-                report.rows_replaced,
-                report.rows_flagged,
-            ) = (int(x) for x in row)
-        if progress is not None:
-            progress.advance(report.rows_read)
-        report.seconds = time.monotonic() - t0
-        return report
-    install_macros(con)
+
+
+def _report_stored(con: duckdb.DuckDBPyConnection, report: DeliveryReport) -> None:
+    """Fill `report` of an already ingested delivery with the counts the ledger holds."""
+    report.status = "already_ingested"
+    row = con.execute(
+        "SELECT rows_read, rows_accepted, rows_rejected, rows_replaced, rows_flagged "
+        "FROM deliveries WHERE delivery_id = ?",
+        [report.delivery_id],
+    ).fetchone()
+    if row:
+        (
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected,
+            report.rows_replaced,
+            report.rows_flagged,
+        ) = (int(x) for x in row)
+
+
+def _store_delivery(
+    con: duckdb.DuckDBPyConnection,
+    batch: PreparedBatch,
+    index: int,
+    content_hash: str,
+    report: DeliveryReport,
+) -> None:
+    """Store delivery `index` of the validated batch in one transaction: versions, quarantine,
+    registry names and the re-linking they cause, ledger rows; nothing of it on any error."""
+    delivery = batch.deliveries[index]
     start_delivery(con)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -126,56 +196,73 @@ def load_delivery(
         seq = int(seq_row[0]) if seq_row else 1
         file_counts: dict[str, tuple[int, int, int]] = {}
         for spec in FEEDS.values():
-            feed_files = delivery.files_of(spec.name)
-            if feed_files:
-                counts = _load_feed(con, delivery, spec, seq, settings, report, progress)
-                file_counts.update(counts)
-        if any(f.feed == "entities" for f in delivery.files):
-            refresh_entity_names(
-                con,
-                f"SELECT entity_id FROM {version_table('entities')} "
-                f"WHERE delivery_id = {_lit(delivery.delivery_id)}",
-            )
+            if not delivery.files_of(spec.name):
+                continue
+            counts = batch.feed_counts(index, spec.name)
+            if counts.accepted:
+                report.rows_replaced += _count_replaced(con, delivery, index, spec)
+                _insert_versions(con, delivery, index, spec, seq)
+            if counts.rejected:
+                _insert_quarantine(con, delivery, index, spec)
+            if spec.name == "entities" and counts.accepted:
+                # before the feeds that link to subjects by name
+                refresh_entity_names(
+                    con,
+                    f"SELECT entity_id FROM {checked_table('entities')} "
+                    f"WHERE rw_delivery = {index} AND len(problems) = 0",
+                )
+            file_counts.update(counts.files)
+            report.rows_read += counts.read
+            report.rows_accepted += counts.accepted
+            report.rows_rejected += counts.rejected
+            report.rows_flagged += counts.flagged
+            for code, n in counts.by_reason.items():
+                report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + n
         relink(con, delivery.delivery_id)
         report.files = [
             FileReport(
                 f.file, f.feed, f.format, f.sha256, f.bytes, *file_counts.get(f.file, (0, 0, 0))
             )
-            for f in files
+            for f in report.files
         ]
         _write_ledger(con, delivery, content_hash, seq, report)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for temp in (_CHECKED, _DUPS, STAGE_TABLE):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
-    report.seconds = time.monotonic() - t0
-    return report
 
 
-def _load_feed(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    spec: FeedSpec,
-    seq: int,
-    settings: Settings,
-    report: DeliveryReport,
-    progress: RowProgress | None,
-) -> dict[str, tuple[int, int, int]]:
-    """Stage, validate and store one feed of the delivery; returns per file (read, accepted, rejected)."""
-    create_stage(con, spec)
-    for idx, f in enumerate(delivery.files_of(spec.name)):
-        n = stage_file(con, f, idx, spec)
-        if progress is not None:
-            progress.advance(n)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPS} AS {duplicates_sql(spec)}")
-    sql = validation_sql(
-        spec, delivery.delivered_at, settings.future_tolerance_hours, delivery.backfill, _DUPS
+def _count_replaced(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
+) -> int:
+    """Accepted rows whose key already has a version delivered before this delivery."""
+    table, key = version_table(spec.name), spec.key
+    row = con.execute(
+        f"SELECT count(*) FROM {checked_table(spec.name)} c WHERE c.rw_delivery = {index} "
+        f"AND len(c.problems) = 0 AND EXISTS (SELECT 1 FROM {table} v WHERE v.{key} = c.{key} "
+        f"AND v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
+) -> None:
+    con.execute(
+        "INSERT INTO quarantine SELECT "
+        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, source_file, source_line, rw_raw, "
+        "list_sort(list_distinct(list_transform(problems, lambda p: p.code))), "
+        "array_to_string(list_transform(problems, lambda p: p.text), '; '), "
+        f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
+        f"FROM {checked_table(spec.name)} WHERE rw_delivery = {index} AND len(problems) > 0"
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {sql}")
-    con.execute(f"DROP TABLE {_DUPS}")
+
+
+def _insert_versions(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec, seq: int
+) -> None:
+    """Append the delivery's accepted rows to the feed's version table; rows of the feeds
+    that name subjects are linked as they go in (by id, else by name key)."""
     table = version_table(spec.name)
     cols = list(spec.column_names)
     prov = [n for n, _ in PROVENANCE_COLUMNS]
@@ -190,64 +277,30 @@ def _load_feed(
         "extra": "CAST(extra AS JSON)",
     }
     target = cols + prov
-    select = [f'"{c}"' for c in cols] + [values[p] for p in prov]
-    source = _CHECKED
-    if spec.name in LINK_FEEDS:
-        # rows with an id link to it; rows with a name are linked by relink(); the rest have none.
-        # The name key (a Python UDF) is computed once per row without id, in a subquery.
-        source = (
-            f"(SELECT *, CASE WHEN entity_id IS NULL THEN rw_name_key(entity_name) END "
-            f"AS rw_nk FROM {_CHECKED} WHERE len(problems) = 0)"
+    select = [f'c."{c}"' for c in cols] + [values[p] for p in prov]
+    accepted = (
+        f"(SELECT * FROM {checked_table(spec.name)} "
+        f"WHERE rw_delivery = {index} AND len(problems) = 0)"
+    )
+    if spec.name not in LINK_FEEDS:
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c"
         )
-        target += ["linked_entity_id", "link_method", "name_key"]
-        select += [
-            "entity_id",
-            "CASE WHEN entity_id IS NOT NULL THEN 'id' WHEN rw_nk IS NULL THEN 'no_name' END",
-            "rw_nk",
-        ]
-    key = spec.key
-    replaced = con.execute(
-        f"SELECT count(*) FROM {_CHECKED} c WHERE len(c.problems) = 0 AND EXISTS ("
-        f"SELECT 1 FROM {table} v WHERE v.{key} = c.{key} AND v.delivered_at < "
-        f"TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
-    ).fetchone()
-    report.rows_replaced += int(replaced[0]) if replaced else 0
+        return
+    # the batch computed the name key of every distinct name of rows without id (batch.py)
+    target += ["linked_entity_id", "link_method", "name_key"]
+    select += [
+        "CASE WHEN c.entity_id IS NOT NULL THEN c.entity_id ELSE m.linked END",
+        "CASE WHEN c.entity_id IS NOT NULL THEN 'id' WHEN n.rw_nk IS NULL THEN 'no_name' "
+        "ELSE m.method END",
+        "n.rw_nk",
+    ]
+    names = f"(SELECT rw_name, rw_nk FROM {name_keys_table(spec.name)} WHERE rw_delivery = {index})"
     con.execute(
-        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} "
-        f"FROM {source} WHERE len(problems) = 0"
+        f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c "
+        f"LEFT JOIN {names} n ON c.entity_id IS NULL AND n.rw_name = c.entity_name "
+        f"LEFT JOIN {BATCH_MATCHES} m ON m.name_key = n.rw_nk"
     )
-    raw_cols = ", ".join(f'{_lit(c)}, s."{c}"' for c in cols)
-    con.execute(
-        "INSERT INTO quarantine SELECT "
-        f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, c.source_file, c.source_line, "
-        "CASE WHEN s.unreadable IS NOT NULL THEN json_object('record', s.raw_text, 'error', s.unreadable) "
-        f"ELSE json_merge_patch(json_object({raw_cols}), coalesce(s.extra, '{{}}')) END, "
-        "list_sort(list_distinct(list_transform(c.problems, lambda p: p.code))), "
-        "array_to_string(list_transform(c.problems, lambda p: p.text), '; '), "
-        f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
-        f"FROM {_CHECKED} c JOIN {STAGE_TABLE} s USING (file_idx, source_line) "
-        "WHERE len(c.problems) > 0"
-    )
-    per_file = con.execute(
-        "SELECT source_file, count(*), count(*) FILTER (WHERE len(problems) = 0), "
-        "count(*) FILTER (WHERE len(problems) > 0), "
-        "count(*) FILTER (WHERE len(problems) = 0 AND len(flags) > 0) "
-        f"FROM {_CHECKED} GROUP BY source_file"
-    ).fetchall()
-    out: dict[str, tuple[int, int, int]] = {}
-    for name, read, accepted, rejected, flagged in per_file:
-        out[name] = (int(read), int(accepted), int(rejected))
-        report.rows_read += int(read)
-        report.rows_accepted += int(accepted)
-        report.rows_rejected += int(rejected)
-        report.rows_flagged += int(flagged)
-    for code, n in con.execute(
-        f"SELECT code, count(*) FROM (SELECT unnest(list_distinct(list_transform(problems, lambda p: p.code))) "
-        f"AS code FROM {_CHECKED}) GROUP BY code"
-    ).fetchall():
-        report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + int(n)
-    con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
-    return out
 
 
 def _write_ledger(
@@ -277,18 +330,21 @@ def _write_ledger(
             report.rows_flagged,
         ],
     )
-    for f in report.files:
-        con.execute(
+    if report.files:
+        con.executemany(
             "INSERT INTO delivery_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                delivery.delivery_id,
-                f.file,
-                f.feed,
-                f.format,
-                f.sha256,
-                f.bytes,
-                f.rows_read,
-                f.rows_accepted,
-                f.rows_rejected,
+                [
+                    delivery.delivery_id,
+                    f.file,
+                    f.feed,
+                    f.format,
+                    f.sha256,
+                    f.bytes,
+                    f.rows_read,
+                    f.rows_accepted,
+                    f.rows_rejected,
+                ]
+                for f in report.files
             ],
         )

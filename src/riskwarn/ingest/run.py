@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.ingest.delivery import Delivery, discover_deliveries
-from riskwarn.ingest.load import hash_delivery, load_delivery
+from riskwarn.ingest.load import estimate_delivery, hash_delivery, load_deliveries
 from riskwarn.ingest.report import DeliveryReport
-from riskwarn.progress import RowProgress
+from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store import connect
 
 __all__ = ["ingest"]
@@ -22,14 +23,20 @@ __all__ = ["ingest"]
 # the WAL is written at COMMIT and replayed on the next open.
 _INGEST_CHECKPOINT_THRESHOLD = "1GB"
 
+# deliveries are read and validated together up to this many (estimated) records: enough to
+# pay the fixed costs of scans and statements once for many small deliveries, few enough
+# that the batch's validated rows stay well inside the memory limit
+BATCH_RECORDS = 2_000_000
+
 
 def ingest(
     paths: Sequence[Path], settings: Settings, progress: bool = True
 ) -> list[DeliveryReport]:
     """Ingest delivery folders (or folders of them) into settings.store_path.
 
-    Deliveries go in delivered_at order, each in its own transaction; one already in the
-    store with the same content is reported as such and changes nothing.
+    Deliveries go in delivered_at order, each in its own transaction (read and validated a
+    batch at a time beforehand); one already in the store with the same content is reported
+    as such and changes nothing.
     """
     deliveries = discover_deliveries(paths)
     con = connect(settings)
@@ -48,12 +55,44 @@ def _ingest_all(
     settings: Settings,
     progress: bool,
 ) -> list[DeliveryReport]:
-    """Load each delivery in turn, with a progress bar sized by the deliveries' line counts."""
-    if not progress:
-        return [load_delivery(con, d, settings) for d in deliveries]
-    hashes = [hash_delivery(d) for d in deliveries]  # hashed once; also sizes the ETA
+    """Load the deliveries a batch at a time, with a progress bar sized by their estimated
+    records; files are hashed (for the ledger) in a thread, ahead of the batch that needs them."""
+    records = [estimate_delivery(d) for d in deliveries]
     reports: list[DeliveryReport] = []
-    with RowProgress("ingest", total=sum(h[2] for h in hashes) or None) as bar:
-        for d, h in zip(deliveries, hashes, strict=True):
-            reports.append(load_delivery(con, d, settings, bar, hashed=h))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-hash")
+    try:
+        hashes = [pool.submit(hash_delivery, d) for d in deliveries]
+        with (
+            RowProgress("ingest", total=sum(records) or None) if progress else NullProgress() as bar
+        ):
+            for batch in _batches(deliveries, records):
+                reports += load_deliveries(
+                    con,
+                    [deliveries[i] for i in batch],
+                    settings,
+                    bar if isinstance(bar, RowProgress) else None,
+                    [hashes[i].result() for i in batch],
+                )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an error stops the hashing too
     return reports
+
+
+def _batches(deliveries: Sequence[Delivery], records: Sequence[int]) -> list[list[int]]:
+    """Consecutive runs of deliveries of at most BATCH_RECORDS estimated records (at least one
+    delivery each), a run ending before a delivery id it already holds (a folder given twice
+    must be found already ingested after its first time commits)."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    ids: set[str] = set()
+    size = 0
+    for i, d in enumerate(deliveries):
+        if current and (size + records[i] > BATCH_RECORDS or d.delivery_id in ids):
+            batches.append(current)
+            current, ids, size = [], set(), 0
+        current.append(i)
+        ids.add(d.delivery_id)
+        size += records[i]
+    if current:
+        batches.append(current)
+    return batches

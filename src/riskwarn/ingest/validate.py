@@ -8,8 +8,6 @@ gets every problem it has, as (reason code, text naming field and value), and it
 
 from __future__ import annotations
 
-import datetime as dt
-
 from riskwarn.contract.regions import CITIES, COUNTIES, PROVINCE_CODE
 from riskwarn.contract.schema import ColumnSpec, FeedSpec
 from riskwarn.ingest.macros import USCC_PATTERN, uscc_expected_sql
@@ -44,10 +42,6 @@ def _list(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
-def _ts(value: dt.datetime) -> str:
-    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-
-
 Problem = tuple[str, str, str]  # (SQL condition, reason code, SQL text naming field and value)
 
 
@@ -55,11 +49,18 @@ def _problem(cond: str, code: str, text: str) -> Problem:
     return (cond, code, text)
 
 
+def _any_problem(problems: list[Problem]) -> str:
+    """SQL: does the row have at least one of `problems`."""
+    if not problems:
+        return "FALSE"
+    return "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems) + ")"
+
+
 def _problem_list(problems: list[Problem]) -> str:
     """SQL list of {code, text} structs; built only for rows with at least one problem."""
     if not problems:
         return "[]"
-    any_cond = " OR ".join(f"coalesce({c}, FALSE)" for c, _, _ in problems)
+    any_cond = _any_problem(problems)
     items = ", ".join(
         f"CASE WHEN {c} THEN {{'code': '{code}', 'text': {t}}} END" for c, code, t in problems
     )
@@ -83,11 +84,10 @@ def _shown(t: str) -> str:
 class _Column:
     """SQL pieces for one contract column: its normalised value, problems and flags."""
 
-    def __init__(self, col: ColumnSpec, delivered_at: dt.datetime, tolerance_h: float) -> None:
+    def __init__(self, col: ColumnSpec, tolerance_h: float) -> None:
         self.col = col
         self.raw = _q(col.name)
         self.t = _q("t_" + col.name)  # trimmed, NULL when blank
-        self.delivered_at = delivered_at
         self.tolerance_h = tolerance_h
         self.label = _lit(col.name + ": ")
 
@@ -176,15 +176,14 @@ class _Column:
             out.append(
                 _problem(f"{present} AND {v} IS NULL", code, f"{label} || {_shown(t)} || ' {what}'")
             )
-        if kind in ("date", "time"):
-            limit = self.delivered_at + dt.timedelta(hours=self.tolerance_h)
+        if kind in ("date", "time"):  # the delivery's limit and time come from the batch table
             out.append(
                 _problem(
-                    f"CAST({v} AS TIMESTAMP) > {_ts(limit)}",
+                    f"CAST({v} AS TIMESTAMP) > rw_limit",
                     "future_date",
                     f"{label} || CAST({v} AS VARCHAR) || "
-                    f"' is later than the delivery''s delivered_at {self.delivered_at:%Y-%m-%d %H:%M:%S} "
-                    f"+ {self.tolerance_h:g}h'",
+                    "' is later than the delivery''s delivered_at ' || "
+                    f"strftime(rw_delivered_at, '%Y-%m-%d %H:%M:%S') || ' + {self.tolerance_h:g}h'",
                 )
             )
         return out
@@ -232,15 +231,22 @@ def key_sql(spec: FeedSpec, raw: str | None = None) -> str:
 
 
 def duplicates_sql(spec: FeedSpec) -> str:
-    """SELECT of the staged rows whose key occurs more than once in the delivery, with their
-    rank among exact copies (dup_row) and among rows of the same key (dup_key), file order."""
+    """SELECT of the staged rows whose key occurs more than once in their delivery, with their
+    rank among exact copies (dup_row) and among rows of the same key (dup_key), file order.
+
+    Only the key column is grouped over every row; the windows over whole rows run on the
+    (few) rows whose key repeats, since an exact copy always repeats its key."""
     raw_cols = ", ".join(_q(c) for c in spec.column_names)
     order = "ORDER BY file_idx, source_line"
-    by_row = f"PARTITION BY {raw_cols}, extra {order}"
-    by_key = f"PARTITION BY rw_key {order}"
+    by_row = f"PARTITION BY rw_delivery, {raw_cols}, extra {order}"
+    by_key = f"PARTITION BY rw_delivery, rw_key {order}"
+    key = key_sql(spec)
     return f"""
-WITH k AS (SELECT *, {key_sql(spec)} AS rw_key FROM {STAGE_TABLE} WHERE unreadable IS NULL),
-dk AS (SELECT rw_key FROM k WHERE rw_key IS NOT NULL GROUP BY rw_key HAVING count(*) > 1)
+WITH dk AS (SELECT rw_delivery, rw_key FROM (
+              SELECT rw_delivery, {key} AS rw_key FROM {STAGE_TABLE} WHERE unreadable IS NULL)
+            WHERE rw_key IS NOT NULL GROUP BY ALL HAVING count(*) > 1),
+k AS (SELECT s.*, dk.rw_key FROM {STAGE_TABLE} s JOIN dk
+      ON s.rw_delivery = dk.rw_delivery AND {key} = dk.rw_key WHERE s.unreadable IS NULL)
 SELECT file_idx, source_line,
   row_number() OVER ({by_row}) AS rw_dup_row,
   first_value(source_file) OVER ({by_row}) AS rw_first_file,
@@ -248,24 +254,23 @@ SELECT file_idx, source_line,
   row_number() OVER ({by_key}) AS rw_dup_key,
   first_value(source_file) OVER ({by_key}) AS rw_key_file,
   first_value(source_line) OVER ({by_key}) AS rw_key_line
-FROM k SEMI JOIN dk USING (rw_key)
+FROM k
 """
 
 
 def validation_sql(
-    spec: FeedSpec,
-    delivered_at: dt.datetime,
-    tolerance_hours: float,
-    backfill: bool,
-    duplicates_table: str,
+    spec: FeedSpec, tolerance_hours: float, batch_table: str, duplicates_table: str
 ) -> str:
     """SELECT over the staging table giving each row's typed values, problems, flags and known_at.
 
-    `duplicates_table` holds duplicates_sql(spec)'s result. Output columns: file_idx,
-    source_file, source_line, the contract columns (typed), extra, flags (VARCHAR[]),
-    problems (list of {code, text}), known_at.
+    The staged rows may come from several deliveries (`rw_delivery`); `batch_table` gives
+    each delivery's rw_delivered_at, rw_limit (delivered_at + tolerance: later dates are in
+    the future) and rw_backfill. `duplicates_table` holds duplicates_sql(spec)'s result.
+    Output columns: rw_delivery, file_idx, source_file, source_line, the contract columns
+    (typed), extra, flags (VARCHAR[]), problems (list of {code, text}), known_at, and for
+    rejected rows only rw_raw (the raw record as JSON, as quarantine keeps it).
     """
-    cols = [_Column(c, delivered_at, tolerance_hours) for c in spec.columns]
+    cols = [_Column(c, tolerance_hours) for c in spec.columns]
     trimmed = ", ".join(f"nullif(trim({x.raw}), '') AS {x.t}" for x in cols)
     values = ", ".join(f"{x.value()} AS {_q('v_' + x.col.name)}" for x in cols)
     problems: list[Problem] = []
@@ -299,16 +304,24 @@ def validation_sql(
         "[{'code': 'unreadable_row', 'text': 'record ' || source_line || ': ' || unreadable}]"
     )
     event = _q("v_" + spec.event_column)
-    known_at = f"CAST({event} AS TIMESTAMP)" if backfill else _ts(delivered_at)
+    known_at = f"CASE WHEN rw_backfill THEN CAST({event} AS TIMESTAMP) ELSE rw_delivered_at END"
     out_values = ", ".join(f"{_q('v_' + c)} AS {_q(c)}" for c in spec.column_names)
+    raw_cols = ", ".join(f"{_lit(c)}, {_q(c)}" for c in spec.column_names)
+    raw = (
+        "CASE WHEN unreadable IS NOT NULL THEN json_object('record', raw_text, 'error', unreadable) "
+        f"WHEN {_any_problem(problems)} THEN "
+        f"json_merge_patch(json_object({raw_cols}), coalesce(extra, '{{}}')) END"
+    )
     return f"""
-WITH t AS (SELECT s.*, {trimmed}, d.* EXCLUDE (file_idx, source_line)
-           FROM {STAGE_TABLE} s LEFT JOIN {duplicates_table} d USING (file_idx, source_line)),
+WITH t AS (SELECT s.*, {trimmed}, b.* EXCLUDE (rw_delivery), d.* EXCLUDE (file_idx, source_line)
+           FROM {STAGE_TABLE} s JOIN {batch_table} b USING (rw_delivery)
+           LEFT JOIN {duplicates_table} d USING (file_idx, source_line)),
 v AS (SELECT *, {values} FROM t),
 p AS (SELECT *, {", ".join(conds)} FROM v)
-SELECT file_idx, source_file, source_line, {out_values}, extra,
+SELECT rw_delivery, file_idx, source_file, source_line, {out_values}, extra,
   CASE WHEN unreadable IS NOT NULL THEN []::VARCHAR[] ELSE {_flag_list(flags)} END AS flags,
   CASE WHEN unreadable IS NOT NULL THEN {unreadable} ELSE {_problem_list(problems)} END AS problems,
-  {known_at} AS known_at
+  {known_at} AS known_at,
+  {raw} AS rw_raw
 FROM p
 """
