@@ -32,6 +32,7 @@ class Engine(Protocol):
     def has_table(self, name: str) -> bool: ...
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
+    def release(self, table: Any) -> None: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
     def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None: ...
     def parquet_table(self, path: Path, label: str) -> Any: ...
@@ -45,6 +46,10 @@ class DuckDBEngine:
     Works on read-only connections too (DuckDB allows temp tables there). Ibis 12's
     `list_tables`/`sql` call a DuckDB method that DuckDB 2.0 removed, so this adapter
     looks tables up through DuckDB itself and only uses `backend.table` and execution.
+
+    While it is open, `preserve_insertion_order` is off (no builder relies on row order,
+    and keeping it costs memory in big CREATE TABLE AS and COPY); `close` restores it.
+    Memory limit and spill directory are the connection's (store/connection.py).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -55,6 +60,10 @@ class DuckDBEngine:
         self._prefix = f"_rw_feat_{next(_counter)}_"
         self._temps: list[str] = []
         self._views: list[str] = []
+        [(self._insertion_order,)] = con.execute(
+            "SELECT current_setting('preserve_insertion_order')"
+        ).fetchall()
+        con.execute("SET preserve_insertion_order = false")
 
     def table(self, name: str) -> Any:
         """An Ibis table over store table/view `name`."""
@@ -98,6 +107,13 @@ class DuckDBEngine:
         self._temps.append(name)
         return self.table(name)
 
+    def release(self, table: Any) -> None:
+        """Drop a table `materialize` made, once no later step reads it (frees its memory)."""
+        name = table.get_name()
+        if name in self._temps:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+            self._temps.remove(name)
+
     def to_arrow(self, expr: Any) -> pa.Table:
         """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
         import ibis
@@ -139,6 +155,7 @@ class DuckDBEngine:
         for name in reversed(self._temps):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self._temps.clear()
+        self.con.execute(f"SET preserve_insertion_order = {bool(self._insertion_order)}")
 
     def _name(self, label: str) -> str:
         return f"{self._prefix}{label}"
