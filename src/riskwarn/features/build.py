@@ -60,6 +60,7 @@ __all__ = [
 INACTIVE_STATUSES = ("revoked", "deregistered")
 BUILD_ATTR = "riskwarn_build"  # key in DataFrame.attrs holding the build report
 _EPOCH = dt.date(1970, 1, 1)
+_CHUNK_ROWS = 1_000_000  # subject rows the assembly joins per engine query
 _GROUP_KEY_SOURCES = {
     "industry_section": lambda r: r.industry_code.substr(0, 1),
     "city": lambda r: r.region_code.substr(0, 4) + "00",
@@ -96,9 +97,11 @@ def build_with_engine(
 ) -> pd.DataFrame:
     """`build_features` on any engine adapter (the seam for the Spark backend)."""
     catalog = catalog or load_catalog()
-    ctx, final, report = _build(engine, as_of, catalog, entity_ids, progress)
+    ctx, chunks, report = _build(engine, as_of, catalog, entity_ids, progress)
     step_t = time.monotonic()
-    df = _to_frame(engine.to_arrow(final), catalog)
+    table = pa.concat_tables([engine.to_arrow(c) for c in chunks])
+    engine.close()  # the engine's tables are no longer needed: free them before pandas
+    df = _to_frame(table, catalog)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
     report["rows"] = len(df)
     report["rows_per_as_of"] = {
@@ -126,13 +129,15 @@ def build_feature_file(
     catalog = catalog or load_catalog()
     engine = DuckDBEngine(con)
     try:
-        ctx, final, report = _build(engine, as_of, catalog, None, progress)
+        ctx, chunks, report = _build(engine, as_of, catalog, None, progress)
         path = path or _default_path(settings, catalog, report["as_of"])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
         step_t = time.monotonic()
         # streamed: the join of all parts goes straight to the file, never held whole
-        engine.write_parquet(final.drop(*KEYS), tmp, _metadata(catalog, report["as_of"], report))
+        engine.write_parquet(
+            [c.drop(*KEYS) for c in chunks], tmp, _metadata(catalog, report["as_of"], report)
+        )
         tmp.replace(path)
         report["step_seconds"]["assemble_write"] = round(time.monotonic() - step_t, 3)
         matrix = engine.parquet_table(path, "matrix")
@@ -156,7 +161,7 @@ def _build(
     entity_ids: Sequence[str] | None,
     progress: bool,
 ) -> tuple[_Context, ir.Table, dict[str, Any]]:
-    """Run every step (materialised in the engine) and return the final, unexecuted matrix."""
+    """Run every step (materialised in the engine); return the matrix as unexecuted chunks."""
     dates = sorted({_as_date(d) for d in as_of})
     if not dates:
         raise ValueError("as_of: give at least one as-of date")
@@ -188,7 +193,8 @@ def _build(
         ctx.subjects = timed(
             "subjects",
             lambda: engine.materialize(
-                _subject_attributes(_subjects(ctx.registry), catalog), "subjects"
+                _subject_attributes(_subjects(ctx.registry), catalog).order_by(list(KEYS)),
+                "subjects",
             ),
         )
         ctx.last_cutoff = ibis.timestamp(
@@ -213,7 +219,7 @@ def _build(
     }
     for table in [ctx.index, *ctx.prepared.values()]:  # the assembly reads only the parts
         engine.release(table)
-    return ctx, _assemble(ctx.subjects, parts, catalog), report
+    return ctx, _assembled_chunks(engine, ctx.subjects, parts, catalog), report
 
 
 def _as_date(d: Any) -> dt.date:
@@ -419,9 +425,12 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
 
 
 def _materialize_step(ctx: _Context, build_step: Any, name: str) -> list[ir.Table]:
+    """Materialise a step's parts in key order, so a chunk's key range skips most of them."""
     out = build_step(ctx)
     exprs = [] if out is None else out if isinstance(out, list) else [out]
-    return [ctx.engine.materialize(e, f"{name}_{n}") for n, e in enumerate(exprs)]
+    return [
+        ctx.engine.materialize(e.order_by(list(KEYS)), f"{name}_{n}") for n, e in enumerate(exprs)
+    ]
 
 
 def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
@@ -436,6 +445,38 @@ def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
         if ind.agg == "group_rate":
             steps.append((f"rate_{ind.id}", _group_rate_step(ind)))
     return steps
+
+
+def _chunk_ranges(engine: Engine, subjects: ir.Table) -> list[tuple[int, int, int]]:
+    """(as_of_day, first _sid, last _sid) ranges of about `_CHUNK_ROWS` subjects each."""
+    per_day = subjects.group_by("as_of_day").aggregate(
+        n=subjects.count(), lo=subjects._sid.min(), hi=subjects._sid.max()
+    )
+    out = []
+    for day, n, lo, hi in engine.scalar_rows(per_day.order_by("as_of_day")):
+        k = max(1, -(-int(n) // _CHUNK_ROWS))
+        step = -(-(hi - lo + 1) // k)
+        out += [(day, a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
+    return out
+
+
+def _assembled_chunks(
+    engine: Engine, subjects: ir.Table, parts: list[ir.Table], catalog: Catalog
+) -> list[ir.Table]:
+    """The matrix as chunks of one as-of date and a _sid range each, to run one by one.
+
+    Joining every part at once makes the engine hold a hash table of each part, in all
+    about the size of the whole matrix (it spilled many GB at 12 dates × 1M subjects);
+    a chunk's tables are a chunk's size, and key-ordered parts let its scans skip.
+    """
+
+    def within(t: ir.Table, day: int, lo: int, hi: int) -> ir.Table:
+        return t.filter((t.as_of_day == day) & t._sid.between(lo, hi))
+
+    return [
+        _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog)
+        for r in _chunk_ranges(engine, subjects)
+    ] or [_assemble(subjects, parts, catalog)]
 
 
 def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.Table:

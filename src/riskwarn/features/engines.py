@@ -22,6 +22,7 @@ from riskwarn.store.pit import as_of_cutoff
 __all__ = ["DuckDBEngine", "Engine"]
 
 _EPOCH = dt.date(1970, 1, 1)
+_ROW_GROUP = 1_000_000  # rows per Parquet row group written by write_parquet
 _counter = itertools.count()
 
 
@@ -34,7 +35,7 @@ class Engine(Protocol):
     def materialize(self, expr: Any, label: str) -> Any: ...
     def release(self, table: Any) -> None: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
-    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None: ...
+    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None: ...
     def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
@@ -120,18 +121,32 @@ class DuckDBEngine:
 
         return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
 
-    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None:
-        """Stream `expr` into a Parquet file with key/value metadata, without Python in between."""
+    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None:
+        """Write the rows of `exprs` (chunks of one result) into one Parquet file with
+        key/value metadata, one chunk query at a time.
+
+        A single COPY of their UNION ALL would let DuckDB build every chunk's join
+        tables before writing (it spilled GBs); instead each chunk streams as Arrow
+        record batches (≤ `_ROW_GROUP` rows, one row group each) into one writer.
+        """
         import ibis
+        import pyarrow.parquet as pq
 
-        def lit(v: str) -> str:
-            return "'" + v.replace("'", "''") + "'"
-
-        kv = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in metadata.items())
-        self.con.execute(
-            f"COPY ({ibis.to_sql(expr, dialect='duckdb')}) TO {lit(str(path))} "
-            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
-        )
+        writer = None
+        try:
+            for expr in exprs:
+                reader = self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                    _ROW_GROUP
+                )
+                if writer is None:
+                    meta = {**(reader.schema.metadata or {}), **metadata}
+                    schema = reader.schema.with_metadata(meta)
+                    writer = pq.ParquetWriter(path, schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            if writer is not None:
+                writer.close()
 
     def parquet_table(self, path: Path, label: str) -> Any:
         """An Ibis table over a Parquet file (a temp view; the file is not loaded)."""
