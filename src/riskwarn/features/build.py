@@ -99,7 +99,7 @@ def build_with_engine(
     catalog = catalog or load_catalog()
     ctx, chunks, report = _build(engine, as_of, catalog, entity_ids, progress)
     step_t = time.monotonic()
-    table = pa.concat_tables([engine.to_arrow(c) for c in chunks])
+    table = _fetch_sorted(engine, chunks)
     engine.close()  # the engine's tables are no longer needed: free them before pandas
     df = _to_frame(table, catalog)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
@@ -505,14 +505,23 @@ def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.T
     return t.select("entity_id", "as_of", *catalog.ids, *KEYS)
 
 
-def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
-    """The matrix as pandas, rows in (as_of, entity_id) order, keys dropped.
+def _fetch_sorted(engine: Engine, chunks: list[ir.Table]) -> pa.Table:
+    """The chunks as one Arrow table in (as_of, entity_id) order, keys dropped.
 
-    Sorted here on the integer keys (the subject index follows entity_id order), not
-    in the engine, which would sort wide rows of every indicator column.
+    Chunks come in (as_of_day, _sid range) order, so sorting each on the integer keys
+    (the subject index follows entity_id order) sorts the whole, holding one extra
+    chunk at a time; the engine would sort wide rows of every indicator column.
     """
-    order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in KEYS])
-    table = table.drop_columns(list(KEYS)).take(order)
+    tables = []
+    for chunk in chunks:
+        t = engine.to_arrow(chunk)
+        order = pc.sort_indices(t, sort_keys=[(k, "ascending") for k in KEYS])
+        tables.append(t.drop_columns(list(KEYS)).take(order))
+    return pa.concat_tables(tables)
+
+
+def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
+    """The sorted matrix as pandas; converting frees the Arrow table column by column."""
     df = table.to_pandas(split_blocks=True, self_destruct=True)
     for ind in catalog.indicators:
         want = "float64" if ind.kind == "numeric" else object
