@@ -39,6 +39,12 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process so far (all DuckDB threads included)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _delivered(day_sql: str, extra_months: str = "1") -> str:
     """The first of the month after the event (+extra months) at 02:00, like the platform."""
     return (
@@ -183,7 +189,7 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
     con.execute(f"SET threads = {threads}")
     con.execute(f"SET memory_limit = '{memory}'")
     events = _event_rows(con)
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), _cpu_s()
     if phase == "floor":
         union = " UNION ALL ".join(
             f"SELECT {'linked_entity_id' if f in ('complaints', 'sentiment') else 'entity_id'} AS e, "
@@ -216,7 +222,7 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
     steps = locals().get("steps", {})
     print(json.dumps({
         "phase": phase, "as_of_dates": len(dates), "event_versions": events,
-        "output_rows": out, "wall_s": round(wall, 1),
+        "output_rows": out, "wall_s": round(wall, 1), "cpu_s": round(_cpu_s() - cpu0, 1),
         "event_rows_per_s": round(events * len(dates) / wall),
         "peak_rss_mib": round(_peak_rss_mib()), "threads": threads,
         "load_avg_1m": round(__import__("os").getloadavg()[0], 1), "step_seconds": steps,

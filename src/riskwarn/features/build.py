@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskwarn.config import Settings
@@ -30,13 +31,19 @@ from riskwarn.errors import StoreError
 from riskwarn.features.catalog import TEXT_FEEDS, Catalog, Indicator, load_catalog
 from riskwarn.features.engines import DuckDBEngine, Engine
 from riskwarn.features.expressions import (
+    KEYS,
     aggregate_expr,
     attribute_expr,
     derived_expr,
     distinct_parts,
     filter_expr,
 )
-from riskwarn.features.pit_sources import event_rows, prepared_versions, registry_rows
+from riskwarn.features.pit_sources import (
+    event_rows,
+    prepared_versions,
+    registry_rows,
+    subject_index,
+)
 from riskwarn.progress import NullProgress, RowProgress
 
 __all__ = [
@@ -52,6 +59,8 @@ __all__ = [
 
 INACTIVE_STATUSES = ("revoked", "deregistered")
 BUILD_ATTR = "riskwarn_build"  # key in DataFrame.attrs holding the build report
+_EPOCH = dt.date(1970, 1, 1)
+_CHUNK_ROWS = 1_000_000  # subject rows the assembly joins per engine query
 _GROUP_KEY_SOURCES = {
     "industry_section": lambda r: r.industry_code.substr(0, 1),
     "industry_code": lambda r: r.industry_code,
@@ -89,9 +98,11 @@ def build_with_engine(
 ) -> pd.DataFrame:
     """`build_features` on any engine adapter (the seam for the Spark backend)."""
     catalog = catalog or load_catalog()
-    ctx, final, report = _build(engine, as_of, catalog, entity_ids, progress)
+    ctx, chunks, report = _build(engine, as_of, catalog, entity_ids, progress)
     step_t = time.monotonic()
-    df = _to_frame(engine.to_arrow(final), catalog)
+    table = _fetch_sorted(engine, chunks)
+    engine.close()  # the engine's tables are no longer needed: free them before pandas
+    df = _to_frame(table, catalog)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
     report["rows"] = len(df)
     report["rows_per_as_of"] = {
@@ -119,13 +130,15 @@ def build_feature_file(
     catalog = catalog or load_catalog()
     engine = DuckDBEngine(con)
     try:
-        ctx, final, report = _build(engine, as_of, catalog, None, progress)
+        ctx, chunks, report = _build(engine, as_of, catalog, None, progress)
         path = path or _default_path(settings, catalog, report["as_of"])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
         step_t = time.monotonic()
         # streamed: the join of all parts goes straight to the file, never held whole
-        engine.write_parquet(final, tmp, _metadata(catalog, report["as_of"], report))
+        engine.write_parquet(
+            [c.drop(*KEYS) for c in chunks], tmp, _metadata(catalog, report["as_of"], report)
+        )
         tmp.replace(path)
         report["step_seconds"]["assemble_write"] = round(time.monotonic() - step_t, 3)
         matrix = engine.parquet_table(path, "matrix")
@@ -149,7 +162,7 @@ def _build(
     entity_ids: Sequence[str] | None,
     progress: bool,
 ) -> tuple[_Context, ir.Table, dict[str, Any]]:
-    """Run every step (materialised in the engine) and return the final, unexecuted matrix."""
+    """Run every step (materialised in the engine); return the matrix as unexecuted chunks."""
     dates = sorted({_as_date(d) for d in as_of})
     if not dates:
         raise ValueError("as_of: give at least one as-of date")
@@ -173,22 +186,27 @@ def _build(
             bar.advance(1)
             return out
 
-        ctx.registry = timed(
-            "registry", lambda: engine.materialize(registry_rows(engine, asof_t), "registry")
+        ctx.index = timed(
+            "subject_index",
+            lambda: engine.materialize(subject_index(engine, entity_ids), "subject_index"),
         )
-        subjects = _subjects(ctx.registry, entity_ids)
+        ctx.registry = registry_rows(engine, asof_t, ctx.index)  # read again only by group rates
         ctx.subjects = timed(
             "subjects",
-            lambda: engine.materialize(_subject_attributes(subjects, catalog), "subjects"),
+            lambda: engine.materialize(
+                _subject_attributes(_subjects(ctx.registry), catalog).order_by(list(KEYS)),
+                "subjects",
+            ),
         )
-        last_cutoff = ibis.timestamp(
+        ctx.last_cutoff = ibis.timestamp(
             dt.datetime.combine(dates[-1] + dt.timedelta(days=1), dt.time())
         )
         for feed, cols in needed.items():
             ctx.prepared[feed] = timed(
                 f"versions_{feed}",
                 lambda f=feed, c=cols: engine.materialize(
-                    prepared_versions(engine, f, c, last_cutoff), f"versions_{f}"
+                    prepared_versions(engine, f, c, ctx.index, ctx.last_cutoff, entity_ids),
+                    f"versions_{f}",
                 ),
             )
         for name, build_step in steps:
@@ -200,7 +218,9 @@ def _build(
         "_t0": t0,
         **_text_report(ctx),
     }
-    return ctx, _assemble(ctx.subjects, parts, catalog), report
+    for table in [ctx.index, *ctx.prepared.values()]:  # the assembly reads only the parts
+        engine.release(table)
+    return ctx, _assembled_chunks(engine, ctx.subjects, parts, catalog), report
 
 
 def _as_date(d: Any) -> dt.date:
@@ -214,21 +234,26 @@ def _as_date(d: Any) -> dt.date:
         raise ValueError(f"as_of: {d!r} is not a YYYY-MM-DD date") from None
 
 
-def _subjects(registry: ir.Table, entity_ids: Sequence[str] | None) -> ir.Table:
+def _subjects(registry: ir.Table) -> ir.Table:
     """Subjects in the matrix: established by the as-of date and not revoked/deregistered."""
     r = registry
     cond = (r.established_on.epoch_days() <= r.as_of_day).fill_null(False) & ~r.status.isin(
         list(INACTIVE_STATUSES)
     ).fill_null(False)
-    if entity_ids is not None:
-        cond = cond & r.entity_id.isin(list(entity_ids))
     return r.filter(cond)
 
 
+def _group_keys(catalog: Catalog) -> list[str]:
+    """The peer-group keys some group-rate indicator uses."""
+    used = {k for i in catalog.indicators if i.agg == "group_rate" for k in i.group_by}
+    return [k for k in _GROUP_KEY_SOURCES if k in used]
+
+
 def _subject_attributes(subjects: ir.Table, catalog: Catalog) -> ir.Table:
+    """One row per (as-of, subject): keys, entity_id, attribute indicators, peer-group keys."""
     attrs = {i.id: attribute_expr(subjects, i) for i in catalog.indicators if i.agg == "attribute"}
-    keys = {f"_key_{k}": f(subjects) for k, f in _GROUP_KEY_SOURCES.items()}
-    return subjects.select("as_of", "as_of_day", "entity_id", **keys, **attrs)
+    keys = {f"_key_{k}": _GROUP_KEY_SOURCES[k](subjects) for k in _group_keys(catalog)}
+    return subjects.select("as_of", *KEYS, "entity_id", **keys, **attrs)
 
 
 @dataclass
@@ -239,16 +264,20 @@ class _Context:
     as_of: ir.Table
     catalog: Catalog
     entity_ids: Sequence[str] | None
+    index: Any = None
     registry: Any = None
     subjects: Any = None
+    last_cutoff: Any = None
     prepared: dict[str, Any] = field(default_factory=dict)
 
 
 def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
+    """The columns these indicators read (record_id only for `latest`, its tie-breaker)."""
     cols: list[str] = []
     for i in inds:
         cols += [c.column for c in i.filter + i.numerator]
         cols += [c for c in (i.column, i.weight_column, i.event_column) if c]
+        cols += ["record_id"] if i.agg == "latest" else []
     return cols
 
 
@@ -281,9 +310,7 @@ def _feed_step(feed: str):  # type: ignore[no-untyped-def]
         ]  # fmt: skip
         if not inds:
             return None
-        rows = event_rows(
-            ctx.prepared[feed], ctx.as_of, _feed_columns(inds), _max_days(inds), ctx.entity_ids
-        )
+        rows = event_rows(ctx.prepared[feed], ctx.as_of, _feed_columns(inds), _max_days(inds))
         return _aggregate_parts(rows, inds)
 
     return step
@@ -296,9 +323,7 @@ def _aggregate_parts(rows: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
     if plain:
         parts.insert(
             0,
-            rows.group_by(["as_of", "entity_id"]).aggregate(
-                **{i.id: aggregate_expr(rows, i) for i in plain}
-            ),
+            rows.group_by(list(KEYS)).aggregate(**{i.id: aggregate_expr(rows, i) for i in plain}),
         )
     return parts
 
@@ -307,7 +332,7 @@ def _union_rows(ctx: _Context, source: str, max_days: int | None) -> ir.Table:
     pieces = []
     for part in ctx.catalog.sources[source].parts:
         cols = [c.column for c in part.filter] + ([part.department] if part.department else [])
-        rows = event_rows(ctx.prepared[part.feed], ctx.as_of, cols, max_days, ctx.entity_ids)
+        rows = event_rows(ctx.prepared[part.feed], ctx.as_of, cols, max_days)
         rows = rows.filter(filter_expr(rows, part.filter))
         dept = (
             rows[part.department]
@@ -315,13 +340,8 @@ def _union_rows(ctx: _Context, source: str, max_days: int | None) -> ir.Table:
             else ibis.literal(part.department_literal, "string")
         )
         pieces.append(
-            rows.select(
-                "as_of", "as_of_day", "entity_id", "d",
-                record_id=ibis.literal(part.feed + ":") + rows.record_id,
-                feed=ibis.literal(part.feed),
-                department=dept.cast("string"),
-            )
-        )  # fmt: skip
+            rows.select(*KEYS, "d", feed=ibis.literal(part.feed), department=dept.cast("string"))
+        )
     out = pieces[0]
     for p in pieces[1:]:
         out = out.union(p, distinct=False)
@@ -339,28 +359,54 @@ def _source_step(source: str):  # type: ignore[no-untyped-def]
     return step
 
 
+def _rate_counts(rows: ir.Table, registry: ir.Table, ind: Indicator) -> ir.Table:
+    """Per (as-of, subject) with its peer-group keys: events (_n) and numerator events (_v)."""
+    reg = registry.select(
+        *KEYS, **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by}
+    )
+    e = rows.join(reg, list(KEYS))
+    return e.group_by([*KEYS, *[f"_key_{k}" for k in ind.group_by]]).aggregate(
+        _n=e.count(), _v=e.count(where=filter_expr(e, ind.numerator))
+    )
+
+
+def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.Table:
+    """`_rate_counts` over every subject, also when the build is narrowed to `entity_ids`.
+
+    A narrowed build's own index and versions see only its subjects, so peer groups
+    need the whole registry and feed, keyed by an index of their own.
+    """
+    engine = ctx.engine
+    index = engine.materialize(subject_index(engine), "rate_index")
+    prepared = engine.materialize(
+        prepared_versions(engine, ind.feed, cols, index, ctx.last_cutoff), f"rate_{ind.feed}"
+    )
+    rows = event_rows(prepared, ctx.as_of, cols, ind.max_days)
+    rows = rows.filter(filter_expr(rows, ind.filter))
+    return _rate_counts(rows, registry_rows(engine, ctx.as_of, index), ind)
+
+
 def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
     def step(ctx: _Context) -> ir.Table:
-        rows = event_rows(ctx.prepared[ind.feed], ctx.as_of, _feed_columns([ind]), ind.max_days)
+        cols = _feed_columns([ind])
+        rows = event_rows(ctx.prepared[ind.feed], ctx.as_of, cols, ind.max_days)
         rows = rows.filter(filter_expr(rows, ind.filter))
-        registry, subj_t = ctx.registry, ctx.subjects
-        reg = registry.select(
-            "as_of",
-            "entity_id",
-            **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by},
-        )
         keys = [f"_key_{k}" for k in ind.group_by]
-        e = rows.join(reg, ["as_of", "entity_id"])
-        per = e.group_by(["as_of", "entity_id", *keys]).aggregate(
-            _n=e.count(), _v=e.count(where=filter_expr(e, ind.numerator))
+        per = _rate_counts(rows, ctx.registry, ind)
+        everyone = per if ctx.entity_ids is None else _province_rate_counts(ctx, ind, cols)
+        cell = everyone.group_by(["as_of_day", *keys]).aggregate(
+            _cn=everyone._n.sum(), _cv=everyone._v.sum()
         )
-        cell = per.group_by(["as_of", *keys]).aggregate(_cn=per._n.sum(), _cv=per._v.sum())
-        prov = per.group_by("as_of").aggregate(_pn=per._n.sum(), _pv=per._v.sum())
-        s = subj_t.select("as_of", "entity_id", *keys)
-        s = s.left_join(cell, ["as_of", *keys]).drop(*[f"{k}_right" for k in ["as_of", *keys]])
-        s = s.left_join(prov, "as_of").drop("as_of_right")
-        s = s.left_join(per.select("as_of", "entity_id", "_n", "_v"), ["as_of", "entity_id"])
-        s = s.drop("as_of_right", "entity_id_right")
+        prov = everyone.group_by("as_of_day").aggregate(
+            _pn=everyone._n.sum(), _pv=everyone._v.sum()
+        )
+        s = ctx.subjects.select(*KEYS, *keys)
+        s = s.left_join(cell, ["as_of_day", *keys]).drop(
+            *[f"{k}_right" for k in ["as_of_day", *keys]]
+        )
+        s = s.left_join(prov, "as_of_day").drop("as_of_day_right")
+        s = s.left_join(per.select(*KEYS, "_n", "_v"), list(KEYS))
+        s = s.drop(*[f"{k}_right" for k in KEYS])
         n = s._cn.fill_null(0).cast("float64")
         v = s._cv.fill_null(0).cast("float64")
         if ind.exclude_self:
@@ -374,15 +420,18 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
             den > 0, (v + ind.prior * prior_rate.fill_null(0.0)) / den, ibis.null("float64")
         )
         rate = ibis.ifelse(prior_rate.isnull() & (n <= 0), ibis.null("float64"), rate)
-        return s.select("as_of", "entity_id", **{ind.id: rate})
+        return s.select(*KEYS, **{ind.id: rate})
 
     return step
 
 
 def _materialize_step(ctx: _Context, build_step: Any, name: str) -> list[ir.Table]:
+    """Materialise a step's parts in key order, so a chunk's key range skips most of them."""
     out = build_step(ctx)
     exprs = [] if out is None else out if isinstance(out, list) else [out]
-    return [ctx.engine.materialize(e, f"{name}_{n}") for n, e in enumerate(exprs)]
+    return [
+        ctx.engine.materialize(e.order_by(list(KEYS)), f"{name}_{n}") for n, e in enumerate(exprs)
+    ]
 
 
 def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
@@ -399,11 +448,43 @@ def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
     return steps
 
 
+def _chunk_ranges(engine: Engine, subjects: ir.Table) -> list[tuple[int, int, int]]:
+    """(as_of_day, first _sid, last _sid) ranges of about `_CHUNK_ROWS` subjects each."""
+    per_day = subjects.group_by("as_of_day").aggregate(
+        n=subjects.count(), lo=subjects._sid.min(), hi=subjects._sid.max()
+    )
+    out = []
+    for day, n, lo, hi in engine.scalar_rows(per_day.order_by("as_of_day")):
+        k = max(1, -(-int(n) // _CHUNK_ROWS))
+        step = -(-(hi - lo + 1) // k)
+        out += [(day, a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
+    return out
+
+
+def _assembled_chunks(
+    engine: Engine, subjects: ir.Table, parts: list[ir.Table], catalog: Catalog
+) -> list[ir.Table]:
+    """The matrix as chunks of one as-of date and a _sid range each, to run one by one.
+
+    Joining every part at once makes the engine hold a hash table of each part, in all
+    about the size of the whole matrix (it spilled many GB at 12 dates × 1M subjects);
+    a chunk's tables are a chunk's size, and key-ordered parts let its scans skip.
+    """
+
+    def within(t: ir.Table, day: int, lo: int, hi: int) -> ir.Table:
+        return t.filter((t.as_of_day == day) & t._sid.between(lo, hi))
+
+    return [
+        _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog)
+        for r in _chunk_ranges(engine, subjects)
+    ] or [_assemble(subjects, parts, catalog)]
+
+
 def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.Table:
     """Left-join every part onto the subjects, apply fills, then derived indicators."""
     t = subj_t
     for p in parts:
-        t = t.left_join(p, ["as_of", "entity_id"]).drop("as_of_right", "entity_id_right")
+        t = t.left_join(p, list(KEYS)).drop(*[f"{k}_right" for k in KEYS])
     values: dict[str, ir.Value] = {}
     for ind in catalog.indicators:
         if ind.feed == "derived":
@@ -416,24 +497,37 @@ def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.T
         else:
             col = col.cast("string").fill_null(ind.fill)
         values[ind.id] = col
-    t = t.select("entity_id", "as_of", **values)
+    t = t.select("entity_id", "as_of", *KEYS, **values)
     derived = {
         i.id: derived_expr(t, i).cast("float64") for i in catalog.indicators if i.feed == "derived"
     }
     if derived:
         t = t.mutate(**derived)
-    return t.select("entity_id", "as_of", *catalog.ids)
+    return t.select("entity_id", "as_of", *catalog.ids, *KEYS)
+
+
+def _fetch_sorted(engine: Engine, chunks: list[ir.Table]) -> pa.Table:
+    """The chunks as one Arrow table in (as_of, entity_id) order, keys dropped.
+
+    Chunks come in (as_of_day, _sid range) order, so sorting each on the integer keys
+    (the subject index follows entity_id order) sorts the whole, holding one extra
+    chunk at a time; the engine would sort wide rows of every indicator column.
+    """
+    tables = []
+    for chunk in chunks:
+        t = engine.to_arrow(chunk)
+        order = pc.sort_indices(t, sort_keys=[(k, "ascending") for k in KEYS])
+        tables.append(t.drop_columns(list(KEYS)).take(order))
+    return pa.concat_tables(tables)
 
 
 def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
-    df = table.to_pandas()
-    # sorting here, not in the engine, avoids a wide-row sort of every indicator column
-    df = df.sort_values(["as_of", "entity_id"], kind="stable", ignore_index=True)
+    """The sorted matrix as pandas; converting frees the Arrow table column by column."""
+    df = table.to_pandas(split_blocks=True, self_destruct=True)
     for ind in catalog.indicators:
-        if ind.kind == "numeric":
-            df[ind.id] = df[ind.id].astype("float64")
-        else:
-            df[ind.id] = df[ind.id].astype(object)
+        want = "float64" if ind.kind == "numeric" else object
+        if df[ind.id].dtype != want:
+            df[ind.id] = df[ind.id].astype(want)
     return df
 
 
@@ -441,14 +535,18 @@ def _text_report(ctx: _Context) -> dict[str, Any]:
     """Per as-of date: texts known but not linked to a subject, and texts not yet scored."""
     out: dict[str, Any] = {"unlinked": {}, "unscored": {}}
     for feed in TEXT_FEEDS:
-        rows = event_rows(ctx.prepared[feed], ctx.as_of, ["is_spam"], None, linked_only=False)
-        agg = rows.group_by("as_of").aggregate(
-            unlinked=rows.count(where=rows.entity_id.isnull()),
+        rows = event_rows(
+            ctx.prepared[feed], ctx.as_of, ["is_spam", "_unlinked"], None, linked_only=False
+        )
+        agg = rows.group_by("as_of_day").aggregate(
+            unlinked=rows.count(where=rows._unlinked),
             unscored=rows.count(where=rows.is_spam.isnull()),
         )
-        for as_of, unlinked, unscored in ctx.engine.scalar_rows(agg.order_by("as_of")):
-            out["unlinked"].setdefault(as_of.isoformat(), {})[feed] = int(unlinked)
-            out["unscored"].setdefault(as_of.isoformat(), {})[feed] = int(unscored)
+        for day, unlinked, unscored in ctx.engine.scalar_rows(agg.order_by("as_of_day")):
+            as_of = (_EPOCH + dt.timedelta(days=day)).isoformat()
+            if ctx.entity_ids is None:  # a narrowed build never sees unlinked texts
+                out["unlinked"].setdefault(as_of, {})[feed] = int(unlinked)
+            out["unscored"].setdefault(as_of, {})[feed] = int(unscored)
     return out
 
 

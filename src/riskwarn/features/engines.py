@@ -22,6 +22,7 @@ from riskwarn.store.pit import as_of_cutoff
 __all__ = ["DuckDBEngine", "Engine"]
 
 _EPOCH = dt.date(1970, 1, 1)
+_ROW_GROUP = 1_000_000  # rows per Parquet row group written by write_parquet
 _counter = itertools.count()
 
 
@@ -32,8 +33,9 @@ class Engine(Protocol):
     def has_table(self, name: str) -> bool: ...
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
+    def release(self, table: Any) -> None: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
-    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None: ...
+    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None: ...
     def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
@@ -45,6 +47,10 @@ class DuckDBEngine:
     Works on read-only connections too (DuckDB allows temp tables there). Ibis 12's
     `list_tables`/`sql` call a DuckDB method that DuckDB 2.0 removed, so this adapter
     looks tables up through DuckDB itself and only uses `backend.table` and execution.
+
+    While it is open, `preserve_insertion_order` is off (no builder relies on row order,
+    and keeping it costs memory in big CREATE TABLE AS and COPY); `close` restores it.
+    Memory limit and spill directory are the connection's (store/connection.py).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -55,6 +61,10 @@ class DuckDBEngine:
         self._prefix = f"_rw_feat_{next(_counter)}_"
         self._temps: list[str] = []
         self._views: list[str] = []
+        [(self._insertion_order,)] = con.execute(
+            "SELECT current_setting('preserve_insertion_order')"
+        ).fetchall()
+        con.execute("SET preserve_insertion_order = false")
 
     def table(self, name: str) -> Any:
         """An Ibis table over store table/view `name`."""
@@ -98,24 +108,45 @@ class DuckDBEngine:
         self._temps.append(name)
         return self.table(name)
 
+    def release(self, table: Any) -> None:
+        """Drop a table `materialize` made, once no later step reads it (frees its memory)."""
+        name = table.get_name()
+        if name in self._temps:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+            self._temps.remove(name)
+
     def to_arrow(self, expr: Any) -> pa.Table:
         """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
         import ibis
 
         return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
 
-    def write_parquet(self, expr: Any, path: Path, metadata: dict[str, str]) -> None:
-        """Stream `expr` into a Parquet file with key/value metadata, without Python in between."""
+    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None:
+        """Write the rows of `exprs` (chunks of one result) into one Parquet file with
+        key/value metadata, one chunk query at a time.
+
+        A single COPY of their UNION ALL would let DuckDB build every chunk's join
+        tables before writing (it spilled GBs); instead each chunk streams as Arrow
+        record batches (≤ `_ROW_GROUP` rows, one row group each) into one writer.
+        """
         import ibis
+        import pyarrow.parquet as pq
 
-        def lit(v: str) -> str:
-            return "'" + v.replace("'", "''") + "'"
-
-        kv = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in metadata.items())
-        self.con.execute(
-            f"COPY ({ibis.to_sql(expr, dialect='duckdb')}) TO {lit(str(path))} "
-            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
-        )
+        writer = None
+        try:
+            for expr in exprs:
+                reader = self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                    _ROW_GROUP
+                )
+                if writer is None:
+                    meta = {**(reader.schema.metadata or {}), **metadata}
+                    schema = reader.schema.with_metadata(meta)
+                    writer = pq.ParquetWriter(path, schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            if writer is not None:
+                writer.close()
 
     def parquet_table(self, path: Path, label: str) -> Any:
         """An Ibis table over a Parquet file (a temp view; the file is not loaded)."""
@@ -139,6 +170,7 @@ class DuckDBEngine:
         for name in reversed(self._temps):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self._temps.clear()
+        self.con.execute(f"SET preserve_insertion_order = {bool(self._insertion_order)}")
 
     def _name(self, label: str) -> str:
         return f"{self._prefix}{label}"

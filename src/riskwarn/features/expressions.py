@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 from riskwarn.features.catalog import Condition, Indicator
 
 __all__ = [
+    "KEYS",
     "aggregate_expr",
     "attribute_expr",
     "condition_expr",
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 _LN2 = 0.6931471805599453
+# the key of every per-(as-of, subject) result: integers, cheap to group and join on
+KEYS = ("as_of_day", "_sid")
 
 
 def day_number(col: ir.Value) -> ir.IntegerValue:
@@ -152,7 +155,7 @@ def distinct_parts(t: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
     """`distinct` indicators as two cheap GROUP BYs instead of COUNT(DISTINCT) per subject.
 
     A value counts in a window of N days when the youngest event carrying it is younger
-    than N days, so: per (as_of, subject, value) the minimum age, then per (as_of, subject)
+    than N days, so: per (as_of_day, _sid, value) the minimum age, then per (as_of_day, _sid)
     how many values have a minimum age < N. Indicators sharing filter and column share
     the first GROUP BY.
     """
@@ -164,9 +167,9 @@ def distinct_parts(t: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
         first = members[0]
         age = _age(t, first)
         keep = filter_expr(t, first.filter) & t[column].notnull() & (age >= 0).fill_null(False)
-        pre = t.filter(keep).group_by(["as_of", "entity_id", column]).aggregate(_min_age=age.min())
+        pre = t.filter(keep).group_by([*KEYS, column]).aggregate(_min_age=age.min())
         out.append(
-            pre.group_by(["as_of", "entity_id"]).aggregate(
+            pre.group_by(list(KEYS)).aggregate(
                 **{
                     m.id: pre.count(where=pre._min_age < m.window) if m.window else pre.count()
                     for m in members
