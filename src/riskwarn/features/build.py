@@ -269,6 +269,7 @@ class _Context:
     subjects: Any = None
     last_cutoff: Any = None
     prepared: dict[str, Any] = field(default_factory=dict)
+    whole_province: dict[Any, Any] = field(default_factory=dict)
 
 
 def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
@@ -374,13 +375,18 @@ def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.
     """`_rate_counts` over every subject, also when the build is narrowed to `entity_ids`.
 
     A narrowed build's own index and versions see only its subjects, so peer groups
-    need the whole registry and feed, keyed by an index of their own.
+    need the whole registry and feed, keyed by an index of their own (made once per
+    build and shared by every group-rate indicator).
     """
-    engine = ctx.engine
-    index = engine.materialize(subject_index(engine), "rate_index")
-    prepared = engine.materialize(
-        prepared_versions(engine, ind.feed, cols, index, ctx.last_cutoff), f"rate_{ind.feed}"
-    )
+    engine, cache = ctx.engine, ctx.whole_province
+    if "index" not in cache:
+        cache["index"] = engine.materialize(subject_index(engine), "rate_index")
+    index = cache["index"]
+    key = (ind.feed, tuple(sorted(cols)))
+    if key not in cache:
+        versions = prepared_versions(engine, ind.feed, cols, index, ctx.last_cutoff)
+        cache[key] = engine.materialize(versions, f"rate_{ind.feed}_{len(cache)}")
+    prepared = cache[key]
     rows = event_rows(prepared, ctx.as_of, cols, ind.max_days)
     rows = rows.filter(filter_expr(rows, ind.filter))
     return _rate_counts(rows, registry_rows(engine, ctx.as_of, index), ind)
