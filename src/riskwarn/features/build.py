@@ -198,6 +198,7 @@ def _build(
                 "subjects",
             ),
         )
+        ctx.chunks = _chunk_ranges(engine, ctx.subjects)
         ctx.last_cutoff = ibis.timestamp(
             dt.datetime.combine(dates[-1] + dt.timedelta(days=1), dt.time())
         )
@@ -218,9 +219,10 @@ def _build(
         "_t0": t0,
         **_text_report(ctx),
     }
-    for table in [ctx.index, *ctx.prepared.values()]:  # the assembly reads only the parts
+    released = [ctx.index, *ctx.prepared.values(), *ctx.scratch, *ctx.whole_province.values()]
+    for table in released:  # the assembly reads only the parts
         engine.release(table)
-    return ctx, _assembled_chunks(engine, ctx.subjects, parts, catalog), report
+    return ctx, _assembled_chunks(ctx.subjects, parts, catalog, ctx.chunks), report
 
 
 def _as_date(d: Any) -> dt.date:
@@ -249,11 +251,26 @@ def _group_keys(catalog: Catalog) -> list[str]:
     return [k for k in _GROUP_KEY_SOURCES if k in used]
 
 
+def _peer_key_columns(t: ir.Table, keys: Sequence[str]) -> dict[str, ir.Value]:
+    """The peer-group key columns `_key_<k>` of registry rows."""
+    return {f"_key_{k}": _GROUP_KEY_SOURCES[k](t) for k in keys}
+
+
 def _subject_attributes(subjects: ir.Table, catalog: Catalog) -> ir.Table:
     """One row per (as-of, subject): keys, entity_id, attribute indicators, peer-group keys."""
     attrs = {i.id: attribute_expr(subjects, i) for i in catalog.indicators if i.agg == "attribute"}
-    keys = {f"_key_{k}": _GROUP_KEY_SOURCES[k](subjects) for k in _group_keys(catalog)}
+    keys = _peer_key_columns(subjects, _group_keys(catalog))
     return subjects.select("as_of", *KEYS, "entity_id", **keys, **attrs)
+
+
+def _peer_keys(ctx: _Context, registry: ir.Table, label: str) -> ir.Table:
+    """(as_of_day, _sid, every peer-group key) of all registry rows (any status), materialised
+    once: each group-rate indicator reads it (the registry rows are a window over versions).
+    """
+    keys = registry.select(*KEYS, **_peer_key_columns(registry, _group_keys(ctx.catalog)))
+    table = ctx.engine.materialize(keys, label)
+    ctx.scratch.append(table)
+    return table
 
 
 @dataclass
@@ -268,7 +285,10 @@ class _Context:
     registry: Any = None
     subjects: Any = None
     last_cutoff: Any = None
+    chunks: list[tuple[int, int, int]] = field(default_factory=list)  # see _chunk_ranges
     prepared: dict[str, Any] = field(default_factory=dict)
+    peers: Any = None  # see _peer_keys
+    scratch: list[Any] = field(default_factory=list)  # tables to free before the assembly
     whole_province: dict[Any, Any] = field(default_factory=dict)
 
 
@@ -354,19 +374,19 @@ def _source_step(source: str):  # type: ignore[no-untyped-def]
         inds = [i for i in ctx.catalog.indicators if i.feed == source]
         if not inds:
             return None
-        rows = _union_rows(ctx, source, _max_days(inds))
+        # made once: each `distinct` group and the other indicators read the union
+        rows = ctx.engine.materialize(_union_rows(ctx, source, _max_days(inds)), f"rows_{source}")
+        ctx.scratch.append(rows)
         return _aggregate_parts(rows, inds)
 
     return step
 
 
-def _rate_counts(rows: ir.Table, registry: ir.Table, ind: Indicator) -> ir.Table:
+def _rate_counts(rows: ir.Table, peers: ir.Table, ind: Indicator) -> ir.Table:
     """Per (as-of, subject) with its peer-group keys: events (_n) and numerator events (_v)."""
-    reg = registry.select(
-        *KEYS, **{f"_key_{k}": _GROUP_KEY_SOURCES[k](registry) for k in ind.group_by}
-    )
-    e = rows.join(reg, list(KEYS))
-    return e.group_by([*KEYS, *[f"_key_{k}" for k in ind.group_by]]).aggregate(
+    keys = [f"_key_{k}" for k in ind.group_by]
+    e = rows.join(peers.select(*KEYS, *keys), list(KEYS))
+    return e.group_by([*KEYS, *keys]).aggregate(
         _n=e.count(), _v=e.count(where=filter_expr(e, ind.numerator))
     )
 
@@ -389,7 +409,9 @@ def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.
     prepared = cache[key]
     rows = event_rows(prepared, ctx.as_of, cols, ind.max_days)
     rows = rows.filter(filter_expr(rows, ind.filter))
-    return _rate_counts(rows, registry_rows(engine, ctx.as_of, index), ind)
+    if "peers" not in cache:
+        cache["peers"] = _peer_keys(ctx, registry_rows(engine, ctx.as_of, index), "rate_peers")
+    return _rate_counts(rows, cache["peers"], ind)
 
 
 def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
@@ -398,7 +420,9 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
         rows = event_rows(ctx.prepared[ind.feed], ctx.as_of, cols, ind.max_days)
         rows = rows.filter(filter_expr(rows, ind.filter))
         keys = [f"_key_{k}" for k in ind.group_by]
-        per = _rate_counts(rows, ctx.registry, ind)
+        if ctx.peers is None:
+            ctx.peers = _peer_keys(ctx, ctx.registry, "peers")
+        per = _rate_counts(rows, ctx.peers, ind)
         everyone = per if ctx.entity_ids is None else _province_rate_counts(ctx, ind, cols)
         cell = everyone.group_by(["as_of_day", *keys]).aggregate(
             _cn=everyone._n.sum(), _cv=everyone._v.sum()
@@ -432,12 +456,14 @@ def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
 
 
 def _materialize_step(ctx: _Context, build_step: Any, name: str) -> list[ir.Table]:
-    """Materialise a step's parts in key order, so a chunk's key range skips most of them."""
+    """Materialise a step's parts; in key order when the assembly runs in several chunks,
+    so a chunk's key range skips most of each part (one chunk reads them whole: no sort).
+    """
     out = build_step(ctx)
     exprs = [] if out is None else out if isinstance(out, list) else [out]
-    return [
-        ctx.engine.materialize(e.order_by(list(KEYS)), f"{name}_{n}") for n, e in enumerate(exprs)
-    ]
+    if len(ctx.chunks) > 1:
+        exprs = [e.order_by(list(KEYS)) for e in exprs]
+    return [ctx.engine.materialize(e, f"{name}_{n}") for n, e in enumerate(exprs)]
 
 
 def _steps(catalog: Catalog) -> list[tuple[str, Any]]:
@@ -468,7 +494,10 @@ def _chunk_ranges(engine: Engine, subjects: ir.Table) -> list[tuple[int, int, in
 
 
 def _assembled_chunks(
-    engine: Engine, subjects: ir.Table, parts: list[ir.Table], catalog: Catalog
+    subjects: ir.Table,
+    parts: list[ir.Table],
+    catalog: Catalog,
+    ranges: list[tuple[int, int, int]],
 ) -> list[ir.Table]:
     """The matrix as chunks of one as-of date and a _sid range each, to run one by one.
 
@@ -482,7 +511,7 @@ def _assembled_chunks(
 
     return [
         _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog)
-        for r in _chunk_ranges(engine, subjects)
+        for r in ranges
     ] or [_assemble(subjects, parts, catalog)]
 
 
