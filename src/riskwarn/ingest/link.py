@@ -166,18 +166,22 @@ def refresh_entity_names(
 def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Bring the batch's matches of the changed name keys up to date (for the rows inserted
     next)."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
-        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
-    )
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_BATCH_CHANGED]
     ).fetchone()
-    if exists and exists[0]:  # the batch's changed keys are few: replaced, not updated in place
-        con.execute(
-            f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})"
+    if not exists or not exists[0]:
+        return
+    # only the keys the batch's rows have matter (of a backfill's changes, most have none)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+        + name_matches_sql(
+            f"SELECT name_key FROM {CHANGED_KEYS} "
+            f"WHERE name_key IN (SELECT name_key FROM {_BATCH_BASE})"
         )
-        con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
+    )
+    # the batch's changed keys are few: replaced, not updated in place
+    con.execute(f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})")
+    con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
     con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
 
 
@@ -199,10 +203,9 @@ def defer_relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> None:
     relink_pending, for `relink` at the end of the run. (The delivery's own rows were linked
     when inserted, after those changes.) `delivery_id` names the delivery (for callers that
     log or wrap this step)."""
-    con.execute(
-        f"INSERT INTO {PENDING} SELECT DISTINCT name_key FROM {CHANGED_KEYS} "
-        f"WHERE name_key NOT IN (SELECT name_key FROM {PENDING})"
-    )
+    # not deduplicated against earlier deliveries' keys (that would read the whole table
+    # each time); relink takes the distinct keys
+    con.execute(f"INSERT INTO {PENDING} SELECT DISTINCT name_key FROM {CHANGED_KEYS}")
 
 
 def relink(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
