@@ -79,6 +79,7 @@ CHANGED_KEYS = "rw_changed_keys"
 PENDING = "relink_pending"
 _NEW_NAMES = "rw_new_names"
 _MATCH = "rw_name_match"
+_MATCH_KEYS = "rw_name_match_keys"
 
 
 BATCH_MATCHES = "rw_batch_matches"
@@ -172,17 +173,24 @@ def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
     if not exists or not exists[0]:
         return
     # only the keys the batch's rows have matter (of a backfill's changes, most have none)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
-        + name_matches_sql(
-            f"SELECT name_key FROM {CHANGED_KEYS} "
-            f"WHERE name_key IN (SELECT name_key FROM {_BATCH_BASE})"
-        )
+    keys = (
+        f"SELECT name_key FROM {CHANGED_KEYS} "
+        f"WHERE name_key IN (SELECT name_key FROM {_BATCH_BASE})"
     )
-    # the batch's changed keys are few: replaced, not updated in place
-    con.execute(f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})")
-    con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
-    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_MATCH_KEYS} AS {keys}")
+    row = con.execute(f"SELECT count(*) FROM {_MATCH_KEYS}").fetchone()
+    if row and row[0]:  # else no need to read the registry
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+            + name_matches_sql(f"SELECT name_key FROM {_MATCH_KEYS}")
+        )
+        # the batch's changed keys are few: replaced, not updated in place
+        con.execute(
+            f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})"
+        )
+        con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
+    for temp in (_MATCH, _MATCH_KEYS):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def name_matches_sql(keys_sql: str) -> str:

@@ -247,12 +247,17 @@ def _store_delivery(
 def _count_replaced(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
 ) -> int:
-    """Accepted rows whose key already has a version delivered before this delivery."""
+    """Accepted rows whose key already has a version delivered before this delivery.
+
+    A delivery accepts at most one row per key (a repeated key is rejected), so this is the
+    number of its keys among the stored versions: the hash table is built on the delivery's
+    keys and the (much larger) version table only probes it."""
     table, key = version_table(spec.name), spec.key
     row = con.execute(
-        f"SELECT count(*) FROM {checked_table(spec.name)} c WHERE c.rw_delivery = {index} "
-        f"AND len(c.problems) = 0 AND EXISTS (SELECT 1 FROM {table} v WHERE v.{key} = c.{key} "
-        f"AND v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
+        f"SELECT count(DISTINCT v.{key}) FROM {table} v "
+        f"WHERE v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}' "
+        f"AND v.{key} IN (SELECT c.{key} FROM {checked_table(spec.name)} c "
+        f"WHERE c.rw_delivery = {index} AND len(c.problems) = 0)"
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -26,9 +26,11 @@ __all__ = ["ingest"]
 _INGEST_CHECKPOINT_THRESHOLD = "1GB"
 
 # deliveries are read and validated together up to this many (estimated) records: enough to
-# pay the fixed costs of scans and statements once for many small deliveries, few enough
-# that the batch's validated rows stay well inside the memory limit
-BATCH_RECORDS = 2_000_000
+# pay the fixed costs of scans and statements (and the batch's one look-up of its name keys
+# in the registry, which grows with the store) once for several deliveries, few enough that
+# the batch's validated rows stay well inside the memory limit (a first backfill, one
+# delivery, is usually far bigger anyway)
+BATCH_RECORDS = 4_000_000
 
 
 def ingest(
