@@ -49,8 +49,9 @@ def ingest(
         con.execute(f"SET checkpoint_threshold = '{_INGEST_CHECKPOINT_THRESHOLD}'")
         try:
             reports = _ingest_all(con, deliveries, settings, progress)
-        except BaseException:
-            # the deliveries committed before the failure still get their re-linking
+        except Exception:
+            # the deliveries committed before the failure still get their re-linking (after
+            # an interrupt or a kill, the next run does it)
             with contextlib.suppress(duckdb.Error):
                 relink(con)
             raise
