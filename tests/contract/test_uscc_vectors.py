@@ -93,13 +93,17 @@ def sql_ok(con: duckdb.DuckDBPyConnection, codes: list[str | None]) -> list[bool
 
 
 def test_vectorised_check_agrees_on_vectors_and_every_substitution(con) -> None:
-    codes = VALID + INVALID + [
-        c[:i] + ch + c[i + 1 :]
-        for c in VALID
-        for i in range(18)
-        for ch in CHARSET + "IOSVZa中"
-        if ch != c[i]
-    ]
+    codes = (
+        VALID
+        + INVALID
+        + [
+            c[:i] + ch + c[i + 1 :]
+            for c in VALID
+            for i in range(18)
+            for ch in CHARSET + "IOSVZa中"
+            if ch != c[i]
+        ]
+    )
     assert sql_ok(con, codes) == [uscc_problem(c) is None for c in codes]
     assert sql_ok(con, [None, "", VALID[0]]) == [None, False, True]
 

@@ -20,6 +20,7 @@ import unicodedata
 
 import duckdb
 
+from riskwarn.ingest.macros import install_arrow_function
 from riskwarn.store.schema import LINK_FEEDS, version_table
 
 __all__ = [
@@ -61,18 +62,7 @@ def _name_key_arrow(values):  # type: ignore[no-untyped-def]
 
 def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
     """Register the SQL function rw_name_key(VARCHAR) on `con` (vectorised, via Arrow)."""
-    try:
-        con.create_function(  # type: ignore[call-overload]  # duckdb's stubs lag its API
-            "rw_name_key",
-            _name_key_arrow,
-            ["VARCHAR"],
-            "VARCHAR",
-            type="arrow",
-            null_handling="special",
-        )
-    except (duckdb.CatalogException, duckdb.NotImplementedException) as exc:
-        if "already" not in str(exc).lower():
-            raise
+    install_arrow_function(con, "rw_name_key", _name_key_arrow, "VARCHAR")
 
 
 CHANGED_KEYS = "rw_changed_keys"

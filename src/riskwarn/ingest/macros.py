@@ -6,11 +6,20 @@ valid), so row validation runs vectorised inside DuckDB and agrees with the Pyth
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import duckdb
 
 from riskwarn.contract.uscc import CHARSET, WEIGHTS
 
-__all__ = ["USCC_PATTERN", "install_macros", "uscc_expected_sql", "uscc_ok_arrow"]
+__all__ = [
+    "USCC_PATTERN",
+    "install_arrow_function",
+    "install_macros",
+    "uscc_expected_sql",
+    "uscc_ok_arrow",
+]
 
 # the USCC character set as a regex class: 0-9 A-Y without I, O, S, V, Z
 USCC_PATTERN = "[0-9A-HJ-NP-RTUWXY]"
@@ -63,21 +72,24 @@ def uscc_ok_arrow(codes):  # type: ignore[no-untyped-def]
     return pa.array(ok, mask=codes.is_null().to_numpy(zero_copy_only=False))
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create (or replace) the temporary SQL macros on this connection, and the function
-    rw_uscc_ok (vectorised over Arrow)."""
+def install_arrow_function(
+    con: duckdb.DuckDBPyConnection, name: str, fn: Callable[..., Any], returns: str
+) -> None:
+    """Register `fn` (Arrow array of VARCHAR in, Arrow array out, NULLs its own business) as
+    the SQL function `name` on `con`, unless it is already there."""
     try:
         con.create_function(  # type: ignore[call-overload]  # duckdb's stubs lag its API
-            "rw_uscc_ok",
-            uscc_ok_arrow,
-            ["VARCHAR"],
-            "BOOLEAN",
-            type="arrow",
-            null_handling="special",
+            name, fn, ["VARCHAR"], returns, type="arrow", null_handling="special"
         )
     except (duckdb.CatalogException, duckdb.NotImplementedException) as exc:
         if "already" not in str(exc).lower():
             raise
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or replace) the temporary SQL macros on this connection, and the function
+    rw_uscc_ok (vectorised over Arrow)."""
+    install_arrow_function(con, "rw_uscc_ok", uscc_ok_arrow, "BOOLEAN")
     con.execute(f"CREATE OR REPLACE TEMP MACRO rw_uscc_expected(c) AS {uscc_expected_sql('c')}")
     con.execute(
         f"""CREATE OR REPLACE TEMP MACRO rw_uscc_problem(c) AS (
