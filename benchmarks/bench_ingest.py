@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/bench_ingest.py --data /tmp/prov200k      # an existing province
     .venv/bin/python benchmarks/bench_ingest.py --entities 20000 --months 36  # simulate one first
 
-Prints rows, rows/s, wall seconds, peak RSS (MiB) and CPU seconds (user + system) for each; each measurement runs in its own
-process so peak RSS is its own. The floor is DuckDB reading every feed file (read_csv /
-read_parquet / read_json, all columns as text) and counting rows — no validation, no writes.
+Prints rows, rows/s, wall seconds, peak RSS (MiB), CPU seconds (user + system) and the load
+average when it ended (the machine may be shared: compare CPU seconds) for each; each
+measurement runs in its own process so peak RSS is its own. The floor is DuckDB reading every
+feed file (read_csv / read_parquet / read_json, all columns as text) and counting rows — no
+validation, no writes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -65,9 +68,11 @@ def _run(code: str, *args: str) -> tuple[dict, float, float]:
 
 def _print(label: str, result: dict, wall: float, rss: float) -> None:
     rows = result["rows"]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"{label:<28} rows={rows:>12,}  rows/s={rows / wall:>12,.0f}  wall_s={wall:>8.1f}  "
-        f"peak_rss_MiB={rss:>8,.0f}  cpu_s={result.get('cpu_s', float('nan')):>8.1f}",
+        f"peak_rss_MiB={rss:>8,.0f}  cpu_s={result.get('cpu_s', float('nan')):>8.1f}  "
+        f"load_avg_1/5/15m_at_end={load}",
         flush=True,
     )
 

@@ -81,3 +81,39 @@ def test_exhaustive_substitutions_agree_between_python_and_sql(con) -> None:
 @given(text=st.text(alphabet=st.sampled_from(CHARSET + "IOZa中 "), min_size=0, max_size=20))
 def test_python_and_sql_agree_on_arbitrary_strings(con, text: str) -> None:
     assert sql_problem(con, text) == uscc_problem(text)
+
+
+def sql_ok(con: duckdb.DuckDBPyConnection, codes: list[str | None]) -> list[bool | None]:
+    """rw_uscc_ok (the vectorised test ingest runs on every row) of each code, in order."""
+    rows = con.execute(
+        "SELECT rw_uscc_ok(c) FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(c, i) ORDER BY i",
+        [codes],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_vectorised_check_agrees_on_vectors_and_every_substitution(con) -> None:
+    codes = (
+        VALID
+        + INVALID
+        + [
+            c[:i] + ch + c[i + 1 :]
+            for c in VALID
+            for i in range(18)
+            for ch in CHARSET + "IOSVZa中"
+            if ch != c[i]
+        ]
+    )
+    assert sql_ok(con, codes) == [uscc_problem(c) is None for c in codes]
+    assert sql_ok(con, [None, "", VALID[0]]) == [None, False, True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet=st.sampled_from(CHARSET + "IOZa中é "), min_size=0, max_size=20),
+        max_size=30,
+    )
+)
+def test_vectorised_check_agrees_with_python_on_arbitrary_strings(con, texts: list[str]) -> None:
+    assert sql_ok(con, texts) == [uscc_problem(t) is None for t in texts]

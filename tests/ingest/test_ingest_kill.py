@@ -29,12 +29,12 @@ CHILD = textwrap.dedent(
     from riskwarn.config import get_settings
     from riskwarn.ingest import ingest
 
-    real_relink = load.relink
-    def relink_then_hang(con, delivery_id):
-        real_relink(con, delivery_id)
+    real_defer = load.defer_relink
+    def defer_then_hang(con, delivery_id):
+        real_defer(con, delivery_id)
         Path(sys.argv[3]).write_text("inside the transaction")
         time.sleep(600)
-    load.relink = relink_then_hang
+    load.defer_relink = defer_then_hang
     s = get_settings(sys.argv[1]).model_copy(update={"threads": 2, "memory_limit": "1GB"})
     ingest([Path(sys.argv[2])], s, progress=False)
     """
@@ -64,7 +64,8 @@ def test_sigkill_inside_a_delivery_leaves_the_store_as_before(tmp_path, settings
     ingest([first], settings, progress=False)
     before = snapshot(settings)
     marker = tmp_path / "inside"
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    root = Path(__file__).resolve().parents[2]  # the child runs this checkout's code
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]))
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(settings.home), str(second), str(marker)],
         env=env,

@@ -109,3 +109,28 @@ def test_a_renamed_subject_is_relinked(tmp_path, settings) -> None:
         settings, "SELECT linked_entity_id, link_method FROM complaints WHERE record_id = 'c1'"
     )
     assert got == [(None, "unknown_name")]
+
+
+def test_keys_left_pending_by_an_interrupted_run_are_relinked_by_the_next(
+    tmp_path, settings
+) -> None:
+    specs, (a, _, _) = _deliveries()
+    folders = [write_delivery(tmp_path / "in", d) for d in specs]
+    ingest(folders, settings, progress=False)
+    assert query(settings, "SELECT count(*) FROM relink_pending") == [(0,)]
+    # what a run killed after a delivery's COMMIT and before its final re-link leaves behind
+    con = duckdb.connect(str(settings.store_path))
+    key = con.execute("SELECT name_key FROM complaints WHERE record_id = 'c1'").fetchone()[0]
+    con.execute(
+        "UPDATE v_complaints SET linked_entity_id = NULL, link_method = 'unknown_name' "
+        "WHERE record_id = 'c1'"
+    )
+    con.execute("INSERT INTO relink_pending VALUES (?)", [key])
+    con.close()
+    reports = ingest(folders, settings, progress=False)  # nothing new to ingest
+    assert {r.status for r in reports} == {"already_ingested"}
+    got = query(
+        settings, "SELECT linked_entity_id, link_method FROM complaints WHERE record_id = 'c1'"
+    )
+    assert got == [(a, "name")]
+    assert query(settings, "SELECT count(*) FROM relink_pending") == [(0,)]

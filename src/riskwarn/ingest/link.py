@@ -3,8 +3,15 @@
 A name links when exactly one subject of the registry (current names) has the same
 normalised name (NFKC — which also turns full-width forms half-width — then whitespace,
 punctuation and symbols, brackets included, dropped, then case-folded). Ambiguous and
-unknown names stay unlinked, kept and counted. Re-run after every delivery over all
-unlinked and name-linked rows, so the result does not depend on ingestion order.
+unknown names stay unlinked, kept and counted.
+
+A delivery's rows are linked as they are inserted, against the registry as it is then. The
+name keys whose subjects a delivery's registry changes add or remove go, in the delivery's
+transaction, to the persistent table relink_pending; `relink` re-links the stored rows of
+those keys once, at the end of an ingest run (one pass over the linked feeds instead of one
+per delivery), and empties the table in the same transaction. A run killed before that
+leaves the keys pending and the next run re-links them: after every completed run each
+row's link is a function of its name key and the current registry, whatever the order.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ import unicodedata
 
 import duckdb
 
+from riskwarn.ingest.macros import install_arrow_function
 from riskwarn.store.schema import LINK_FEEDS, version_table
 
 __all__ = [
     "BATCH_MATCHES",
     "LINK_METHODS",
     "create_batch_matches",
+    "defer_relink",
     "drop_batch_matches",
     "install_name_key",
     "name_matches_sql",
@@ -53,23 +62,14 @@ def _name_key_arrow(values):  # type: ignore[no-untyped-def]
 
 def install_name_key(con: duckdb.DuckDBPyConnection) -> None:
     """Register the SQL function rw_name_key(VARCHAR) on `con` (vectorised, via Arrow)."""
-    try:
-        con.create_function(  # type: ignore[call-overload]  # duckdb's stubs lag its API
-            "rw_name_key",
-            _name_key_arrow,
-            ["VARCHAR"],
-            "VARCHAR",
-            type="arrow",
-            null_handling="special",
-        )
-    except (duckdb.CatalogException, duckdb.NotImplementedException) as exc:
-        if "already" not in str(exc).lower():
-            raise
+    install_arrow_function(con, "rw_name_key", _name_key_arrow, "VARCHAR")
 
 
 CHANGED_KEYS = "rw_changed_keys"
+PENDING = "relink_pending"
 _NEW_NAMES = "rw_new_names"
 _MATCH = "rw_name_match"
+_MATCH_KEYS = "rw_name_match_keys"
 
 
 BATCH_MATCHES = "rw_batch_matches"
@@ -108,17 +108,26 @@ def drop_batch_matches(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_BATCH_CHANGED}")
 
 
-def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> None:
+def refresh_entity_names(
+    con: duckdb.DuckDBPyConnection, touched_sql: str, current_sql: str | None = None
+) -> None:
     """Recompute entity_names for the entity ids selected by `touched_sql` from their current
     name, remembering every name key that gained or lost a subject (its rows must be
-    re-linked). Only (subject, key) pairs that changed are rewritten."""
+    re-linked). Only (subject, key) pairs that changed are rewritten.
+
+    `current_sql` selects (entity_id, name) of those subjects' current versions when the
+    caller knows them (a delivery later than every stored one holds them itself); otherwise
+    they are looked up among all versions."""
+    if current_sql is None:
+        current_sql = (
+            f"SELECT entity_id, name FROM {version_table('entities')} "
+            f"WHERE entity_id IN ({touched_sql}) "
+            "QUALIFY row_number() OVER (PARTITION BY entity_id "
+            "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1"
+        )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_NEW_NAMES} AS "
-        "SELECT entity_id, rw_name_key(name) AS name_key FROM ("
-        f"SELECT entity_id, name FROM {version_table('entities')} "
-        f"WHERE entity_id IN ({touched_sql}) "
-        "QUALIFY row_number() OVER (PARTITION BY entity_id "
-        "ORDER BY delivered_at DESC, delivery_seq DESC, source_line DESC) = 1)"
+        f"SELECT entity_id, rw_name_key(name) AS name_key FROM ({current_sql})"
     )
     # pairs only in the new names, or only in the stored ones: their subjects changed key
     con.execute(
@@ -146,20 +155,32 @@ def refresh_entity_names(con: duckdb.DuckDBPyConnection, touched_sql: str) -> No
 
 
 def _match_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Match the changed name keys against the registry (for relink), and bring the batch's
-    matches of those keys up to date (for the rows inserted next)."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
-        + name_matches_sql(f"SELECT name_key FROM {CHANGED_KEYS}")
-    )
+    """Bring the batch's matches of the changed name keys up to date (for the rows inserted
+    next)."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_BATCH_CHANGED]
     ).fetchone()
-    if exists and exists[0]:  # the batch's changed keys are few: replaced, not updated in place
+    if not exists or not exists[0]:
+        return
+    # only the keys the batch's rows have matter (of a backfill's changes, most have none)
+    keys = (
+        f"SELECT name_key FROM {CHANGED_KEYS} "
+        f"WHERE name_key IN (SELECT name_key FROM {_BATCH_BASE})"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_MATCH_KEYS} AS {keys}")
+    row = con.execute(f"SELECT count(*) FROM {_MATCH_KEYS}").fetchone()
+    if row and row[0]:  # else no need to read the registry
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+            + name_matches_sql(f"SELECT name_key FROM {_MATCH_KEYS}")
+        )
+        # the batch's changed keys are few: replaced, not updated in place
         con.execute(
             f"DELETE FROM {_BATCH_CHANGED} WHERE name_key IN (SELECT name_key FROM {_MATCH})"
         )
         con.execute(f"INSERT INTO {_BATCH_CHANGED} SELECT * FROM {_MATCH}")
+    for temp in (_MATCH, _MATCH_KEYS):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def name_matches_sql(keys_sql: str) -> str:
@@ -175,31 +196,44 @@ def name_matches_sql(keys_sql: str) -> str:
     )
 
 
-def relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> dict[str, int]:
-    """Re-link stored rows whose name key the delivery's registry changes touched; returns per
-    feed how many rows changed link.
+def defer_relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> None:
+    """Inside a delivery's transaction: add the name keys its registry changes touched to
+    relink_pending, for `relink` at the end of the run. (The delivery's own rows were linked
+    when inserted, after those changes.) `delivery_id` names the delivery (for callers that
+    log or wrap this step)."""
+    # not deduplicated against earlier deliveries' keys (that would read the whole table
+    # each time); relink takes the distinct keys
+    con.execute(f"INSERT INTO {PENDING} SELECT DISTINCT name_key FROM {CHANGED_KEYS}")
 
-    The delivery's own rows were linked when inserted (after its registry changes); every
-    row's link is thus a function of its name key and the registry's current names,
-    recomputed whenever either changes, so the outcome does not depend on ingestion order.
-    `delivery_id` names the delivery (for callers that log or wrap this step).
-    """
+
+def relink(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Re-link the stored rows whose name key is pending, against the registry's current
+    names, and empty relink_pending, in one transaction; returns per feed how many rows
+    changed link. One pass over each linked feed, however many deliveries added keys."""
     changed: dict[str, int] = dict.fromkeys(LINK_FEEDS, 0)
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_MATCH]
-    ).fetchone()
-    if not row or row[0] == 0:  # the delivery changed no registry name
+    row = con.execute(f"SELECT count(*) FROM {PENDING}").fetchone()
+    if not row or row[0] == 0:
         return changed
-    row = con.execute(f"SELECT count(*) FROM {_MATCH}").fetchone()
-    if row and row[0]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+            + name_matches_sql(f"SELECT name_key FROM {PENDING}")
+        )
         for feed in LINK_FEEDS:
             table = version_table(feed)
             row = con.execute(
                 f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-                f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL AND {table}.name_key = m.name_key "
+                f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL "
+                f"AND {table}.name_key = m.name_key "
                 f"AND ({table}.link_method IS DISTINCT FROM m.method "
                 f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
             ).fetchone()
             changed[feed] = int(row[0]) if row else 0
-    con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
+        con.execute(f"DELETE FROM {PENDING}")
+        con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return changed

@@ -2,7 +2,8 @@
 
 Deliveries are read and validated a batch at a time (batch.py), then stored one by one.
 Either the whole delivery lands (every accepted version, every rejected row, its ledger
-rows and the re-linking it causes) or, on any error or a kill, nothing of it does.
+rows, its registry names and the name keys it leaves to re-link) or, on any error or a
+kill, nothing of it does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from riskwarn.ingest.delivery import Delivery, estimate_records, hash_file, now_
 from riskwarn.ingest.link import (
     BATCH_MATCHES,
     create_batch_matches,
+    defer_relink,
     drop_batch_matches,
     refresh_entity_names,
     relink,
@@ -93,10 +95,13 @@ def load_delivery(
     """Ingest `delivery` atomically; an already ingested, identical delivery changes nothing.
 
     `hashed` is the delivery's hash_delivery() result when the caller already computed it.
+    Stored rows whose name link the delivery changed are re-linked afterwards.
     """
-    return load_deliveries(
+    report = load_deliveries(
         con, [delivery], settings, progress, [hashed or hash_delivery(delivery)]
     )[0]
+    relink(con)
+    return report
 
 
 def load_deliveries(
@@ -109,7 +114,8 @@ def load_deliveries(
     """Ingest `deliveries` (distinct ids), in order, each atomically in its own transaction.
 
     Those not yet in the store are read and validated together first (batch.py), then
-    stored one by one; an already ingested, identical delivery changes nothing.
+    stored one by one; an already ingested, identical delivery changes nothing. Stored rows
+    whose name link changed are left to `relink` (link.py), which the caller runs.
     """
     ids = [d.delivery_id for d in deliveries]
     if len(set(ids)) != len(ids):
@@ -185,15 +191,17 @@ def _store_delivery(
     report: DeliveryReport,
 ) -> None:
     """Store delivery `index` of the validated batch in one transaction: versions, quarantine,
-    registry names and the re-linking they cause, ledger rows; nothing of it on any error."""
+    registry names and the name keys left to re-link, ledger rows; nothing of it on any error."""
     delivery = batch.deliveries[index]
     start_delivery(con)
     con.execute("BEGIN TRANSACTION")
     try:
         seq_row = con.execute(
-            "SELECT coalesce(max(delivery_seq), 0) + 1 FROM deliveries"
+            "SELECT coalesce(max(delivery_seq), 0) + 1, max(delivered_at) FROM deliveries"
         ).fetchone()
         seq = int(seq_row[0]) if seq_row else 1
+        # no stored version is later than this delivery's: its own rows are the current ones
+        latest = seq_row is None or seq_row[1] is None or seq_row[1] <= delivery.delivered_at
         file_counts: dict[str, tuple[int, int, int]] = {}
         for spec in FEEDS.values():
             if not delivery.files_of(spec.name):
@@ -206,10 +214,14 @@ def _store_delivery(
                 _insert_quarantine(con, delivery, index, spec)
             if spec.name == "entities" and counts.accepted:
                 # before the feeds that link to subjects by name
+                accepted = (
+                    f"FROM {checked_table('entities')} "
+                    f"WHERE rw_delivery = {index} AND len(problems) = 0"
+                )
                 refresh_entity_names(
                     con,
-                    f"SELECT entity_id FROM {checked_table('entities')} "
-                    f"WHERE rw_delivery = {index} AND len(problems) = 0",
+                    f"SELECT entity_id {accepted}",
+                    f"SELECT entity_id, name {accepted}" if latest else None,
                 )
             file_counts.update(counts.files)
             report.rows_read += counts.read
@@ -218,7 +230,7 @@ def _store_delivery(
             report.rows_flagged += counts.flagged
             for code, n in counts.by_reason.items():
                 report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + n
-        relink(con, delivery.delivery_id)
+        defer_relink(con, delivery.delivery_id)
         report.files = [
             FileReport(
                 f.file, f.feed, f.format, f.sha256, f.bytes, *file_counts.get(f.file, (0, 0, 0))
@@ -235,12 +247,17 @@ def _store_delivery(
 def _count_replaced(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
 ) -> int:
-    """Accepted rows whose key already has a version delivered before this delivery."""
+    """Accepted rows whose key already has a version delivered before this delivery.
+
+    A delivery accepts at most one row per key (a repeated key is rejected), so this is the
+    number of its keys among the stored versions: the hash table is built on the delivery's
+    keys and the (much larger) version table only probes it."""
     table, key = version_table(spec.name), spec.key
     row = con.execute(
-        f"SELECT count(*) FROM {checked_table(spec.name)} c WHERE c.rw_delivery = {index} "
-        f"AND len(c.problems) = 0 AND EXISTS (SELECT 1 FROM {table} v WHERE v.{key} = c.{key} "
-        f"AND v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}')"
+        f"SELECT count(DISTINCT v.{key}) FROM {table} v "
+        f"WHERE v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}' "
+        f"AND v.{key} IN (SELECT c.{key} FROM {checked_table(spec.name)} c "
+        f"WHERE c.rw_delivery = {index} AND len(c.problems) = 0)"
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,6 +11,7 @@ import duckdb
 
 from riskwarn.config import Settings
 from riskwarn.ingest.delivery import Delivery, discover_deliveries
+from riskwarn.ingest.link import relink
 from riskwarn.ingest.load import estimate_delivery, hash_delivery, load_deliveries
 from riskwarn.ingest.report import DeliveryReport
 from riskwarn.progress import NullProgress, RowProgress
@@ -24,9 +26,11 @@ __all__ = ["ingest"]
 _INGEST_CHECKPOINT_THRESHOLD = "1GB"
 
 # deliveries are read and validated together up to this many (estimated) records: enough to
-# pay the fixed costs of scans and statements once for many small deliveries, few enough
-# that the batch's validated rows stay well inside the memory limit
-BATCH_RECORDS = 2_000_000
+# pay the fixed costs of scans and statements (and the batch's one look-up of its name keys
+# in the registry, which grows with the store) once for several deliveries, few enough that
+# the batch's validated rows stay well inside the memory limit (a first backfill, one
+# delivery, is usually far bigger anyway)
+BATCH_RECORDS = 4_000_000
 
 
 def ingest(
@@ -36,13 +40,22 @@ def ingest(
 
     Deliveries go in delivered_at order, each in its own transaction (read and validated a
     batch at a time beforehand); one already in the store with the same content is reported
-    as such and changes nothing.
+    as such and changes nothing. Stored rows whose name link the run's registry changes
+    altered are re-linked once, at the end (link.py).
     """
     deliveries = discover_deliveries(paths)
     con = connect(settings)
     try:
         con.execute(f"SET checkpoint_threshold = '{_INGEST_CHECKPOINT_THRESHOLD}'")
-        reports = _ingest_all(con, deliveries, settings, progress)
+        try:
+            reports = _ingest_all(con, deliveries, settings, progress)
+        except Exception:
+            # the deliveries committed before the failure still get their re-linking (after
+            # an interrupt or a kill, the next run does it)
+            with contextlib.suppress(duckdb.Error):
+                relink(con)
+            raise
+        relink(con)  # once per run: stored rows whose name key the deliveries changed
         con.execute("CHECKPOINT")
         return reports
     finally:

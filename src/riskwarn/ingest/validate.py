@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from riskwarn.contract.regions import CITIES, COUNTIES, PROVINCE_CODE
 from riskwarn.contract.schema import ColumnSpec, FeedSpec
-from riskwarn.ingest.macros import USCC_PATTERN, uscc_expected_sql
 from riskwarn.ingest.readers import STAGE_TABLE
 from riskwarn.ingest.timeparse import cst_timestamp_sql
 from riskwarn.store.schema import column_sql_type
@@ -131,11 +130,9 @@ class _Column:
         present = f"{t} IS NOT NULL"
         kind = c.type
         if kind == "uscc":
-            # a fast test on every row; the macro spells the reason out only for bad ones
-            ok = (
-                f"(regexp_full_match({v}, '{USCC_PATTERN}{{18}}') "
-                f"AND substr({v}, 18, 1) = {uscc_expected_sql(v)})"
-            )
+            # a fast test on every row (vectorised, macros.uscc_ok_arrow); the macro spells
+            # the reason out only for bad ones
+            ok = f"rw_uscc_ok({v})"
             out.append(
                 _problem(
                     f"{present} AND NOT {ok}", "invalid_uscc", f"{label} || rw_uscc_problem({v})"

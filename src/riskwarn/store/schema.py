@@ -6,6 +6,7 @@ Tables (all times naive China Standard Time):
   v_<feed>         every accepted version of every record, with its provenance
   quarantine       every rejected row: file, line, raw content and every reason
   entity_names     normalised name of each subject's current registry name (name linking)
+  relink_pending   name keys whose registry match changed since stored rows were last linked
 Views:
   <feed>           the current version of each record (latest delivered_at wins)
 """
@@ -130,6 +131,8 @@ _LEDGER_DDL = (
   entity_id VARCHAR NOT NULL,
   name_key VARCHAR
 )""",
+    # written with each delivery's registry changes, emptied when ingest re-links (link.py)
+    "CREATE TABLE IF NOT EXISTS relink_pending (name_key VARCHAR NOT NULL)",
 )
 
 
