@@ -39,6 +39,12 @@ def test_training_with_truth_reports_oracles_ceiling_and_earlier_origins(provinc
         >= result.evaluations["ceiling"].metrics["capture_at_10pct_truth"]
     )
     assert 0 < result.comparisons["ratio_capture_at_10pct_truth_to_oracle_future"] <= 1
+    linear = result.evaluations["linear_ceiling"].metrics["capture_at_10pct_truth"]
+    assert oracle["capture_at_10pct_truth"] >= linear > 0.10
+    assert np.isclose(
+        result.comparisons["nonlinear_headroom_capture_at_10pct_truth"],
+        result.evaluations["ceiling"].metrics["capture_at_10pct_truth"] - linear,
+    )
     assert ours["capture_at_10pct_truth"] > 0.10  # better than inspecting at random
     assert len(result.folds) == 1 and result.folds[0]["test"] < result.split.describe()["test"]
     card = model_card(result, "7", GateDecision(False, "auc_labelled", 0.6, {}, ["test"]))
