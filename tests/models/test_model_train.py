@@ -47,10 +47,14 @@ def test_training_with_truth_reports_oracles_ceiling_and_earlier_origins(provinc
     )
     assert ours["capture_at_10pct_truth"] > 0.10  # better than inspecting at random
     assert len(result.folds) == 1 and result.folds[0]["test"] < result.split.describe()["test"]
+    pooled, single = result.pooled_baselines.table, result.baselines.table
+    overall = lambda t: int(t.loc[t["slice"] == "all", "positives_random_draw"].iloc[0])  # noqa: E731
+    assert overall(pooled) > overall(single)  # the earlier origin adds its own inspections
     card = model_card(result, "7", GateDecision(False, "auc_labelled", 0.6, {}, ["test"]))
     assert (
         "滚动起点 / Earlier rolling origins" in card
         and "ratio_capture_at_10pct_truth_to_ceiling" in card
+        and "Paired comparison pooled over the rolling origins" in card
     )
     assert result.model.catalog_version == "toy-v1"
 

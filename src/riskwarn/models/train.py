@@ -64,6 +64,7 @@ class TrainResult:
     timings: dict[str, float] = field(default_factory=dict)
     folds: list[dict[str, Any]] = field(default_factory=list)  # earlier rolling origins
     baselines: Comparison | None = None  # paired differences with the baselines
+    pooled_baselines: Comparison | None = None  # the same over every rolling origin's tests
 
     @property
     def catalog_version(self) -> str:
@@ -372,8 +373,9 @@ def train_models(
         test_cohorts=int(config.get("splits", "test_cohorts")),
         folds=int(config.get("splits", "folds")),
         max_train_cohorts=int(config.get("splits", "max_train_cohorts")),
+        disjoint=bool(config.get("splits", "disjoint_origins")),
     )
-    folds = [_fold_summary(con, catalog, s, feature_fn, config) for s in splits[:-1]]
+    earlier = [_fold_fit(con, catalog, s, feature_fn, config) for s in splits[:-1]]
     split = splits[-1]
     frame = assemble_frame(
         con,
@@ -386,8 +388,37 @@ def train_models(
     )
     timings["assemble_s"] = time.perf_counter() - t0
     result = fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings, progress)
-    result.folds = folds
+    result.folds = [summary for summary, _ in earlier]
+    if earlier:
+        result.pooled_baselines = _pooled_comparison(
+            [test for _, test in earlier] + [result.test_frame], config
+        )
     return result
+
+
+def _compare(test: pd.DataFrame, config: ModelConfig) -> Comparison:
+    """LightGBM against both baselines on `test`, paired bootstrap by subject."""
+    ev = config.raw["evaluation"]
+    return compare_scorers(
+        test,
+        "lightgbm",
+        [n for n in SCORERS if n != "lightgbm"],
+        max(config.capacities),
+        n_boot=int(ev["bootstrap"]),
+        large_min_positives=int(ev["large_region_min_positives"]),
+        seed=int(config.get("training", "seed")),
+    )
+
+
+def _pooled_comparison(tests: list[pd.DataFrame], config: ModelConfig) -> Comparison:
+    """The paired comparison over every rolling origin's test cohorts together, each scored
+    by the models of its own origin. The bootstrap resamples subjects, so a subject's rows
+    in several origins stay together; a column (truth, the region) is kept only when every
+    origin has it."""
+    wanted = ["entity_id", "as_of", "any_random_draw", "random_draw_label", "draw_probability"]
+    wanted += [f"score_{n}" for n in SCORERS] + ["slice_city", "p_future"]
+    cols = [c for c in wanted if all(c in t.columns for t in tests)]
+    return _compare(pd.concat([t[cols] for t in tests], ignore_index=True), config)
 
 
 _FOLD_METRICS = (
@@ -398,14 +429,15 @@ _FOLD_METRICS = (
 )
 
 
-def _fold_summary(
+def _fold_fit(
     con: duckdb.DuckDBPyConnection,
     catalog: Any,
     split: Split,
     feature_fn: FeatureFn,
     config: ModelConfig,
-) -> dict[str, Any]:
-    """An earlier rolling origin: the same fit, evaluated on its own test cohorts (no bootstrap)."""
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """An earlier rolling origin: the same fit on cohorts known before it, evaluated on its
+    own test cohorts (no bootstrap); its summary and its scored test frame, for pooling."""
     quick = config.with_overrides(evaluation={"bootstrap": 0, "shap_rows": 0})
     res = fit_and_evaluate(
         assemble_frame(con, catalog, split, feature_fn), split, catalog, quick, 0
@@ -414,7 +446,7 @@ def _fold_summary(
     for name in SCORERS:
         for key in _FOLD_METRICS:
             out[f"{name}.{key}"] = res.evaluations[name].metrics.get(key, float("nan"))
-    return out
+    return out, res.test_frame
 
 
 def fit_and_evaluate(
@@ -546,15 +578,7 @@ def fit_and_evaluate(
         )
         for name in scorers
     }
-    baselines = compare_scorers(
-        test,
-        "lightgbm",
-        [n for n in SCORERS if n != "lightgbm"],
-        max(config.capacities),
-        n_boot=int(ev["bootstrap"]),
-        large_min_positives=int(ev["large_region_min_positives"]),
-        seed=seed,
-    )
+    baselines = _compare(test, config)
     timings["evaluate_s"] = time.perf_counter() - t2
     comparisons = _comparisons(evaluations, config.capacities) if has_truth else {}
     shap_n = min(int(ev["shap_rows"]), len(test))
