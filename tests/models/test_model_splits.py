@@ -21,6 +21,7 @@ from riskwarn.models.splits import month_end, monthly_cohorts, temporal_splits
     n_test=st.integers(1, 4),
     folds=st.integers(1, 4),
     max_train=st.one_of(st.none(), st.integers(1, 24)),
+    disjoint=st.booleans(),
 )
 @settings(max_examples=300, deadline=None)
 def test_every_label_window_closes_before_the_cohorts_it_could_inform(
@@ -32,6 +33,7 @@ def test_every_label_window_closes_before_the_cohorts_it_could_inform(
     n_test: int,
     folds: int,
     max_train: int | None,
+    disjoint: bool,
 ) -> None:
     cohorts = monthly_cohorts(start, month_end(start) + dt.timedelta(days=31 * months))
     cutoff = cohorts[-1] + dt.timedelta(days=cutoff_lag)
@@ -45,6 +47,7 @@ def test_every_label_window_closes_before_the_cohorts_it_could_inform(
             test_cohorts=n_test,
             folds=folds,
             max_train_cohorts=max_train,
+            disjoint=disjoint,
         )
     except ModelError:
         return
@@ -58,6 +61,9 @@ def test_every_label_window_closes_before_the_cohorts_it_could_inform(
         assert max_train is None or len(s.train) <= max_train
     tests = [s.test for s in splits]
     assert tests == sorted(tests)  # oldest origin first, most recent last
+    for earlier, later in zip(tests, tests[1:], strict=False):
+        assert max(earlier) < min(later)  # origins never share a test cohort
+        assert not disjoint or max(earlier) + h <= min(later)  # nor, if disjoint, a label
 
 
 def test_most_recent_split_for_three_years_of_monthly_cohorts() -> None:
@@ -80,3 +86,17 @@ def test_monthly_cohorts_are_month_ends() -> None:
         dt.date(2024, 2, 29),
         dt.date(2024, 3, 31),
     ]
+
+
+def test_disjoint_origins_step_back_a_whole_label_window() -> None:
+    cohorts = monthly_cohorts(dt.date(2022, 1, 1), dt.date(2025, 12, 31))
+    splits = temporal_splits(
+        cohorts, 180, dt.date(2026, 1, 1), folds=3, max_train_cohorts=12, disjoint=True
+    )
+    assert [s.test for s in splits] == [
+        (dt.date(2024, 6, 30),),
+        (dt.date(2024, 12, 31),),
+        (dt.date(2025, 6, 30),),
+    ]
+    consecutive = temporal_splits(cohorts, 180, dt.date(2026, 1, 1), folds=2)
+    assert [s.test for s in consecutive] == [(dt.date(2025, 5, 31),), (dt.date(2025, 6, 30),)]

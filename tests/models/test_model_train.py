@@ -39,12 +39,22 @@ def test_training_with_truth_reports_oracles_ceiling_and_earlier_origins(provinc
         >= result.evaluations["ceiling"].metrics["capture_at_10pct_truth"]
     )
     assert 0 < result.comparisons["ratio_capture_at_10pct_truth_to_oracle_future"] <= 1
+    linear = result.evaluations["linear_ceiling"].metrics["capture_at_10pct_truth"]
+    assert oracle["capture_at_10pct_truth"] >= linear > 0.10
+    assert np.isclose(
+        result.comparisons["nonlinear_headroom_capture_at_10pct_truth"],
+        result.evaluations["ceiling"].metrics["capture_at_10pct_truth"] - linear,
+    )
     assert ours["capture_at_10pct_truth"] > 0.10  # better than inspecting at random
     assert len(result.folds) == 1 and result.folds[0]["test"] < result.split.describe()["test"]
+    pooled, single = result.pooled_baselines.table, result.baselines.table
+    overall = lambda t: int(t.loc[t["slice"] == "all", "positives_random_draw"].iloc[0])  # noqa: E731
+    assert overall(pooled) > overall(single)  # the earlier origin adds its own inspections
     card = model_card(result, "7", GateDecision(False, "auc_labelled", 0.6, {}, ["test"]))
     assert (
         "滚动起点 / Earlier rolling origins" in card
         and "ratio_capture_at_10pct_truth_to_ceiling" in card
+        and "Paired comparison pooled over the rolling origins" in card
     )
     assert result.model.catalog_version == "toy-v1"
 

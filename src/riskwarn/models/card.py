@@ -127,6 +127,16 @@ def model_card(result: Any, version: str, decision: Any) -> str:
             baseline_table(result.baselines),
             "",
         ]
+    if getattr(result, "pooled_baselines", None) is not None:
+        lines += [
+            "### 滚动起点合并比较 / Paired comparison pooled over the rolling origins",
+            "",
+            "Every origin's test cohorts, each scored by the models trained before it, in one "
+            "bootstrap by subject. Verdict: " + result.pooled_baselines.verdict_text(),
+            "",
+            baseline_table(result.pooled_baselines),
+            "",
+        ]
     if result.comparisons:
         lines += ["### 与真值比较 / Against simulator truth", ""]
         lines += [f"- {k}: {_fmt(v)}" for k, v in result.comparisons.items()]

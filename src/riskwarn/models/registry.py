@@ -118,6 +118,8 @@ def _run_metrics(result: Any) -> dict[str, float]:
     out |= result.comparisons
     if getattr(result, "baselines", None) is not None:
         out |= result.baselines.flat()
+    if getattr(result, "pooled_baselines", None) is not None:
+        out |= {f"pooled.{k}": v for k, v in result.pooled_baselines.flat().items()}
     for i, fold in enumerate(getattr(result, "folds", [])):
         out |= {f"fold{i}.{k}": v for k, v in fold.items() if k != "test"}
     out |= result.ipw_validation

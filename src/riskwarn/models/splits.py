@@ -70,12 +70,16 @@ def temporal_splits(
     test_cohorts: int = 1,
     folds: int = 1,
     max_train_cohorts: int | None = None,
+    disjoint: bool = False,
 ) -> list[Split]:
     """Rolling-origin splits, oldest origin first; the last one is the most recent.
 
     Test cohorts are the latest whose label windows have closed by `label_cutoff`;
     validation cohorts' windows close by the first test cohort; training cohorts'
-    windows close by the first validation cohort.
+    windows close by the first validation cohort. Earlier origins step back by
+    `test_cohorts`; with `disjoint` they step back until their test cohorts' label
+    windows close by the later origin's first test cohort, so no two origins share an
+    inspection (consecutive monthly cohorts with a 180-day horizon share most of them).
     """
     if horizon_days <= 0 or valid_cohorts < 1 or test_cohorts < 1 or folds < 1:
         raise ModelError(
@@ -86,8 +90,8 @@ def temporal_splits(
     ordered = sorted(set(cohorts))
     closed = [c for c in ordered if _closes_by(c, h, label_cutoff)]
     splits: list[Split] = []
-    for fold in range(folds):
-        end = len(closed) - fold * test_cohorts
+    end = len(closed)
+    for _fold in range(folds):
         test = closed[max(end - test_cohorts, 0) : end]
         if len(test) < test_cohorts:
             break
@@ -100,6 +104,7 @@ def temporal_splits(
         if not train:
             break
         splits.append(Split(tuple(train), tuple(valid), tuple(test), horizon_days, label_cutoff))
+        end = sum(_closes_by(c, h, test[0]) for c in closed) if disjoint else end - test_cohorts
     if not splits:
         span = f"{ordered[0]}..{ordered[-1]}" if ordered else "none"
         raise ModelError(

@@ -41,7 +41,7 @@ __all__ = [
 
 FeatureFn = Callable[[duckdb.DuckDBPyConnection, Sequence[dt.date], Any], pd.DataFrame]
 SCORERS = ("lightgbm", "scorecard", "logistic")
-ORACLES = ("oracle_now", "oracle_future", "ceiling")
+ORACLES = ("oracle_now", "oracle_future", "ceiling", "linear_ceiling")
 _SMALL_DATA_ROWS = 50_000  # below this LightGBM trains on one thread
 _BASELINE_ROWS = 300_000
 _FEATURE_BATCH_ROWS = 1_000_000  # feature rows built per call (memory bound)  # logistic regression and ceiling fits use at most this many rows
@@ -64,6 +64,7 @@ class TrainResult:
     timings: dict[str, float] = field(default_factory=dict)
     folds: list[dict[str, Any]] = field(default_factory=list)  # earlier rolling origins
     baselines: Comparison | None = None  # paired differences with the baselines
+    pooled_baselines: Comparison | None = None  # the same over every rolling origin's tests
 
     @property
     def catalog_version(self) -> str:
@@ -294,6 +295,12 @@ def _truth_rows(part: pd.DataFrame) -> pd.DataFrame:
     return part[sampled & part["p_future"].notna()]
 
 
+def _truth_fit_rows(part: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """At most `_BASELINE_ROWS` of the rows a fit against the truth may use."""
+    rows = _truth_rows(part)
+    return rows.sample(_BASELINE_ROWS, random_state=seed) if len(rows) > _BASELINE_ROWS else rows
+
+
 def _ceiling_scores(
     train: pd.DataFrame,
     valid: pd.DataFrame,
@@ -303,9 +310,7 @@ def _ceiling_scores(
     seed: int,
 ) -> np.ndarray:
     """The same learner fitted to the true future probability instead of observed labels."""
-    tr, va = _truth_rows(train), _truth_rows(valid)
-    if len(tr) > _BASELINE_ROWS:
-        tr = tr.sample(_BASELINE_ROWS, random_state=seed)
+    tr, va = _truth_fit_rows(train, seed), _truth_rows(valid)
     p = dict(params) | {"objective": "cross_entropy", "metric": "cross_entropy"}
     booster = fit_booster(
         pipeline.transform(tr),
@@ -318,6 +323,24 @@ def _ceiling_scores(
         seed,
     )
     return np.asarray(booster.predict(pipeline.transform(test)), dtype=float)
+
+
+def _linear_ceiling_scores(
+    train: pd.DataFrame, test: pd.DataFrame, pipeline: FeaturePipeline, seed: int
+) -> np.ndarray:
+    """The logistic-regression baseline fitted to the true future probability: the best a
+    linear model of these indicators can do. Its gap to the (LightGBM) ceiling is all the
+    nonlinearity there is to learn; the cross-entropy against a soft target is fitted as
+    every row twice, once a violation weighted p and once clean weighted 1 − p."""
+    tr = _truth_fit_rows(train, seed)
+    p = tr["p_future"].to_numpy(float)
+    X = _logistic_input(tr, pipeline)
+    logistic = logistic_pipeline(pipeline, seed).fit(
+        pd.concat([X, X], ignore_index=True),
+        np.r_[np.ones(len(p), int), np.zeros(len(p), int)],
+        lr__sample_weight=np.r_[p, 1.0 - p],
+    )
+    return np.asarray(logistic.predict_proba(_logistic_input(test, pipeline))[:, 1], dtype=float)
 
 
 def train_models(
@@ -350,8 +373,9 @@ def train_models(
         test_cohorts=int(config.get("splits", "test_cohorts")),
         folds=int(config.get("splits", "folds")),
         max_train_cohorts=int(config.get("splits", "max_train_cohorts")),
+        disjoint=bool(config.get("splits", "disjoint_origins")),
     )
-    folds = [_fold_summary(con, catalog, s, feature_fn, config) for s in splits[:-1]]
+    earlier = [_fold_fit(con, catalog, s, feature_fn, config) for s in splits[:-1]]
     split = splits[-1]
     frame = assemble_frame(
         con,
@@ -364,8 +388,37 @@ def train_models(
     )
     timings["assemble_s"] = time.perf_counter() - t0
     result = fit_and_evaluate(frame, split, catalog, config, optuna_trials, timings, progress)
-    result.folds = folds
+    result.folds = [summary for summary, _ in earlier]
+    if earlier:
+        result.pooled_baselines = _pooled_comparison(
+            [test for _, test in earlier] + [result.test_frame], config
+        )
     return result
+
+
+def _compare(test: pd.DataFrame, config: ModelConfig) -> Comparison:
+    """LightGBM against both baselines on `test`, paired bootstrap by subject."""
+    ev = config.raw["evaluation"]
+    return compare_scorers(
+        test,
+        "lightgbm",
+        [n for n in SCORERS if n != "lightgbm"],
+        max(config.capacities),
+        n_boot=int(ev["bootstrap"]),
+        large_min_positives=int(ev["large_region_min_positives"]),
+        seed=int(config.get("training", "seed")),
+    )
+
+
+def _pooled_comparison(tests: list[pd.DataFrame], config: ModelConfig) -> Comparison:
+    """The paired comparison over every rolling origin's test cohorts together, each scored
+    by the models of its own origin. The bootstrap resamples subjects, so a subject's rows
+    in several origins stay together; a column (truth, the region) is kept only when every
+    origin has it."""
+    wanted = ["entity_id", "as_of", "any_random_draw", "random_draw_label", "draw_probability"]
+    wanted += [f"score_{n}" for n in SCORERS] + ["slice_city", "p_future"]
+    cols = [c for c in wanted if all(c in t.columns for t in tests)]
+    return _compare(pd.concat([t[cols] for t in tests], ignore_index=True), config)
 
 
 _FOLD_METRICS = (
@@ -376,14 +429,15 @@ _FOLD_METRICS = (
 )
 
 
-def _fold_summary(
+def _fold_fit(
     con: duckdb.DuckDBPyConnection,
     catalog: Any,
     split: Split,
     feature_fn: FeatureFn,
     config: ModelConfig,
-) -> dict[str, Any]:
-    """An earlier rolling origin: the same fit, evaluated on its own test cohorts (no bootstrap)."""
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """An earlier rolling origin: the same fit on cohorts known before it, evaluated on its
+    own test cohorts (no bootstrap); its summary and its scored test frame, for pooling."""
     quick = config.with_overrides(evaluation={"bootstrap": 0, "shap_rows": 0})
     res = fit_and_evaluate(
         assemble_frame(con, catalog, split, feature_fn), split, catalog, quick, 0
@@ -392,7 +446,7 @@ def _fold_summary(
     for name in SCORERS:
         for key in _FOLD_METRICS:
             out[f"{name}.{key}"] = res.evaluations[name].metrics.get(key, float("nan"))
-    return out
+    return out, res.test_frame
 
 
 def fit_and_evaluate(
@@ -500,10 +554,11 @@ def fit_and_evaluate(
     )
     scorers = list(SCORERS)
     if has_truth:
-        log.step("ceiling: the same learner fitted to the true probability")
+        log.step("ceilings: LightGBM and the logistic regression fitted to the true probability")
         test["score_oracle_now"] = test["p_now"].astype(float)
         test["score_oracle_future"] = test["p_future"].astype(float)
         test["score_ceiling"] = _ceiling_scores(train_all, valid_all, test, pipeline, params, seed)
+        test["score_linear_ceiling"] = _linear_ceiling_scores(train_all, test, pipeline, seed)
         scorers += list(ORACLES)
 
     t2 = time.perf_counter()
@@ -523,15 +578,7 @@ def fit_and_evaluate(
         )
         for name in scorers
     }
-    baselines = compare_scorers(
-        test,
-        "lightgbm",
-        [n for n in SCORERS if n != "lightgbm"],
-        max(config.capacities),
-        n_boot=int(ev["bootstrap"]),
-        large_min_positives=int(ev["large_region_min_positives"]),
-        seed=seed,
-    )
+    baselines = _compare(test, config)
     timings["evaluate_s"] = time.perf_counter() - t2
     comparisons = _comparisons(evaluations, config.capacities) if has_truth else {}
     shap_n = min(int(ev["shap_rows"]), len(test))
@@ -563,7 +610,8 @@ def fit_and_evaluate(
 def _comparisons(
     evaluations: dict[str, Evaluation], capacities: Sequence[float]
 ) -> dict[str, float]:
-    """Our model's ratio to each oracle and to the ceiling, on capture of truth and AUC."""
+    """Our model's ratio to each oracle and to the ceilings, on capture of truth and AUC, and
+    the nonlinear headroom (LightGBM ceiling − linear ceiling)."""
     k = f"{round(max(capacities) * 100):d}pct"
     ours = evaluations["lightgbm"].metrics
     out: dict[str, float] = {}
@@ -572,4 +620,11 @@ def _comparisons(
         for metric in (f"capture_at_{k}_truth", "auc_random_draw", "auc_labelled"):
             a, b = ours.get(metric, float("nan")), theirs.get(metric, float("nan"))
             out[f"ratio_{metric}_to_{ref}"] = a / b if b and np.isfinite(b) else float("nan")
+    # all the nonlinearity there is to learn: what LightGBM gains over a linear model when
+    # both are fitted to the truth (≈ 0 means the baselines cannot be beaten by much)
+    for metric in (f"capture_at_{k}_truth", "auc_random_draw"):
+        a = evaluations["ceiling"].metrics.get(metric, float("nan"))
+        out[f"nonlinear_headroom_{metric}"] = a - evaluations["linear_ceiling"].metrics.get(
+            metric, float("nan")
+        )
     return out
