@@ -47,11 +47,13 @@ bench: setup ## run every benchmark at a small size (benchmarks/README.md gives 
 Q_DIR ?= var/quality
 Q_ENTITIES ?= 200000
 Q_SEED ?= 11
+Q_FOLDS ?= 1
 quality: setup ## the model-quality run: simulate 200k subjects × 36 months, ingest, train against the truth
 	rm -rf $(Q_DIR) && mkdir -p $(Q_DIR)
 	$(BIN)/riskwarn simulate --entities $(Q_ENTITIES) --months 36 --seed $(Q_SEED) --out $(Q_DIR)/sim
 	$(BIN)/riskwarn ingest $(Q_DIR)/sim/deliveries --home $(Q_DIR)/home
-	$(BIN)/riskwarn train --home $(Q_DIR)/home --truth $(Q_DIR)/sim/truth --cards-dir $(Q_DIR)/cards
+	printf 'splits:\n  folds: $(Q_FOLDS)\n' > $(Q_DIR)/quality.yaml
+	$(BIN)/riskwarn train --home $(Q_DIR)/home --truth $(Q_DIR)/sim/truth --cards-dir $(Q_DIR)/cards --config $(Q_DIR)/quality.yaml
 
 clean: ## remove the demo data directory
 	rm -rf $(HOME_DIR)
