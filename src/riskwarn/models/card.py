@@ -69,6 +69,14 @@ def evaluation_table(result: Any) -> str:
     return "\n".join(lines)
 
 
+def _comparison_section(title: str, intro: str, comparison: Any) -> list[str]:
+    """A card section for one paired comparison: title, intro ending in the verdict, table
+    (nothing when the run has no such comparison)."""
+    if comparison is None:
+        return []
+    return [title, "", intro + comparison.verdict_text(), "", baseline_table(comparison), ""]
+
+
 def baseline_table(comparison: Any) -> str:
     """Markdown table of LightGBM minus each baseline, with the paired 95% interval, per region."""
     lines = [
@@ -116,27 +124,19 @@ def model_card(result: Any, version: str, decision: Any) -> str:
         evaluation_table(result),
         "",
     ]
-    if getattr(result, "baselines", None) is not None:
-        lines += [
-            "### 与基线的配对比较 / Paired comparison with the baselines",
-            "",
-            "LightGBM minus baseline on the same bootstrap resamples of subjects; it *beats* a "
-            "baseline where the whole 95% interval is above zero. Verdict (every metric, overall "
-            "and every large region): " + result.baselines.verdict_text(),
-            "",
-            baseline_table(result.baselines),
-            "",
-        ]
-    if getattr(result, "pooled_baselines", None) is not None:
-        lines += [
-            "### 滚动起点合并比较 / Paired comparison pooled over the rolling origins",
-            "",
-            "Every origin's test cohorts, each scored by the models trained before it, in one "
-            "bootstrap by subject. Verdict: " + result.pooled_baselines.verdict_text(),
-            "",
-            baseline_table(result.pooled_baselines),
-            "",
-        ]
+    lines += _comparison_section(
+        "### 与基线的配对比较 / Paired comparison with the baselines",
+        "LightGBM minus baseline on the same bootstrap resamples of subjects; it *beats* a "
+        "baseline where the whole 95% interval is above zero. Verdict (every metric, overall "
+        "and every large region): ",
+        getattr(result, "baselines", None),
+    )
+    lines += _comparison_section(
+        "### 滚动起点合并比较 / Paired comparison pooled over the rolling origins",
+        "Every origin's test cohorts, each scored by the models trained before it, in one "
+        "bootstrap by subject. Verdict: ",
+        getattr(result, "pooled_baselines", None),
+    )
     if result.comparisons:
         lines += ["### 与真值比较 / Against simulator truth", ""]
         lines += [f"- {k}: {_fmt(v)}" for k, v in result.comparisons.items()]
