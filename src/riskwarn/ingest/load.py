@@ -31,7 +31,7 @@ from riskwarn.ingest.link import (
 )
 from riskwarn.ingest.macros import install_macros
 from riskwarn.ingest.report import DeliveryReport, FileReport
-from riskwarn.progress import RowProgress
+from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
 __all__ = ["estimate_delivery", "hash_delivery", "load_deliveries", "load_delivery"]
@@ -89,7 +89,7 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection,
     delivery: Delivery,
     settings: Settings,
-    progress: RowProgress | None = None,
+    progress: RowProgress | NullProgress | None = None,
     hashed: tuple[str, list[FileReport], int] | None = None,
 ) -> DeliveryReport:
     """Ingest `delivery` atomically; an already ingested, identical delivery changes nothing.
@@ -108,7 +108,7 @@ def load_deliveries(
     con: duckdb.DuckDBPyConnection,
     deliveries: Sequence[Delivery],
     settings: Settings,
-    progress: RowProgress | None,
+    progress: RowProgress | NullProgress | None,
     hashes: Sequence[tuple[str, list[FileReport], int]],
 ) -> list[DeliveryReport]:
     """Ingest `deliveries` (distinct ids), in order, each atomically in its own transaction.

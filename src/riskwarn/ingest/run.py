@@ -83,7 +83,7 @@ def _ingest_all(
                     con,
                     [deliveries[i] for i in batch],
                     settings,
-                    bar if isinstance(bar, RowProgress) else None,
+                    bar,
                     [hashes[i].result() for i in batch],
                 )
     finally:
