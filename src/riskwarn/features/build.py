@@ -219,7 +219,7 @@ def _build(
         "_t0": t0,
         **_text_report(ctx),
     }
-    released = [ctx.index, *ctx.prepared.values(), *ctx.scratch, *ctx.whole_province.values()]
+    released = [ctx.index, *ctx.prepared.values(), *ctx.scratch]
     for table in released:  # the assembly reads only the parts
         engine.release(table)
     return ctx, _assembled_chunks(ctx.subjects, parts, catalog, ctx.chunks), report
@@ -289,7 +289,7 @@ class _Context:
     prepared: dict[str, Any] = field(default_factory=dict)
     peers: Any = None  # see _peer_keys
     scratch: list[Any] = field(default_factory=list)  # tables to free before the assembly
-    whole_province: dict[Any, Any] = field(default_factory=dict)
+    whole_province: dict[Any, Any] = field(default_factory=dict)  # see _province_rate_counts
 
 
 def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
@@ -401,11 +401,13 @@ def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.
     engine, cache = ctx.engine, ctx.whole_province
     if "index" not in cache:
         cache["index"] = engine.materialize(subject_index(engine), "rate_index")
+        ctx.scratch.append(cache["index"])
     index = cache["index"]
     key = (ind.feed, tuple(sorted(cols)))
     if key not in cache:
         versions = prepared_versions(engine, ind.feed, cols, index, ctx.last_cutoff)
         cache[key] = engine.materialize(versions, f"rate_{ind.feed}_{len(cache)}")
+        ctx.scratch.append(cache[key])
     prepared = cache[key]
     rows = event_rows(prepared, ctx.as_of, cols, ind.max_days)
     rows = rows.filter(filter_expr(rows, ind.filter))
@@ -510,8 +512,7 @@ def _assembled_chunks(
         return t.filter((t.as_of_day == day) & t._sid.between(lo, hi))
 
     return [
-        _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog)
-        for r in ranges
+        _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog) for r in ranges
     ] or [_assemble(subjects, parts, catalog)]
 
 
