@@ -18,7 +18,7 @@ import duckdb
 from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS, FeedSpec
 from riskwarn.errors import DeliveryError
-from riskwarn.ingest.batch import PreparedBatch, checked_table, name_keys_table, prepare_batch
+from riskwarn.ingest.batch import PreparedBatch, prepare_batch
 from riskwarn.ingest.delivery import Delivery, estimate_records, hash_file, now_cst
 from riskwarn.ingest.link import (
     BATCH_MATCHES,
@@ -29,12 +29,18 @@ from riskwarn.ingest.link import (
     relink,
     start_delivery,
 )
-from riskwarn.ingest.macros import install_macros
 from riskwarn.ingest.report import DeliveryReport, FileReport
 from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store.schema import LINK_FEEDS, PROVENANCE_COLUMNS, version_table
 
-__all__ = ["estimate_delivery", "hash_delivery", "load_deliveries", "load_delivery"]
+__all__ = [
+    "estimate_delivery",
+    "hash_delivery",
+    "load_deliveries",
+    "load_delivery",
+    "new_deliveries",
+    "store_batch",
+]
 
 
 def _lit(text: str) -> str:
@@ -115,41 +121,68 @@ def load_deliveries(
 
     Those not yet in the store are read and validated together first (batch.py), then
     stored one by one; an already ingested, identical delivery changes nothing. Stored rows
-    whose name link changed are left to `relink` (link.py), which the caller runs.
+    whose name link changed are left to `relink` (link.py), which the caller runs. (run.py
+    does the same with the next batch prepared while this one is stored.)
     """
+    t0 = time.monotonic()
+    todo = new_deliveries(con, deliveries, hashes)
+    batch = (
+        prepare_batch(con, [deliveries[i] for i in todo], settings, "rw_batch_0") if todo else None
+    )
+    return store_batch(con, deliveries, hashes, todo, batch, progress, time.monotonic() - t0)
+
+
+def new_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    hashes: Sequence[tuple[str, list[FileReport], int]],
+) -> list[int]:
+    """Indexes of `deliveries` (distinct ids) not in the store with the same content; a
+    delivery id stored with other content raises DeliveryError. Reads the store only."""
     ids = [d.delivery_id for d in deliveries]
     if len(set(ids)) != len(ids):
         raise ValueError(f"a batch of deliveries repeats an id: {ids}")
-    t0 = time.monotonic()
-    reports = [_new_report(d, h[1]) for d, h in zip(deliveries, hashes, strict=True)]
-    todo = [
+    return [
         i
         for i, (d, h) in enumerate(zip(deliveries, hashes, strict=True))
         if not _already_ingested(con, d, h[0], h[1])
     ]
-    for i in sorted(set(range(len(deliveries))) - set(todo)):
-        _report_stored(con, reports[i])
-        if progress is not None:
-            progress.advance(reports[i].rows_read)
-    if not todo:
-        return reports
-    install_macros(con)
-    batch = prepare_batch(con, [deliveries[i] for i in todo], settings)
-    prepared_s = time.monotonic() - t0
-    keys = " UNION ALL ".join(
-        f"SELECT rw_nk AS name_key FROM {name_keys_table(f)}" for f in LINK_FEEDS
-    )
-    create_batch_matches(con, keys)
+
+
+def store_batch(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    hashes: Sequence[tuple[str, list[FileReport], int]],
+    todo: Sequence[int],
+    batch: PreparedBatch | None,
+    progress: RowProgress | NullProgress | None,
+    prepared_s: float = 0.0,
+) -> list[DeliveryReport]:
+    """Store the deliveries `todo` (indexes into `deliveries`) of the prepared `batch`, in
+    order, each in its own transaction, and report on every delivery; one found in the store
+    by now (another copy of it came earlier in the run) changes nothing. `batch` is freed."""
+    reports = [_new_report(d, h[1]) for d, h in zip(deliveries, hashes, strict=True)]
     try:
-        for j, i in enumerate(todo):
+        if batch is not None:
+            keys = " UNION ALL ".join(
+                f"SELECT rw_nk AS name_key FROM {batch.names(f)}" for f in LINK_FEEDS
+            )
+            create_batch_matches(con, keys)
+        stored = {i: j for j, i in enumerate(todo)}
+        for i, delivery in enumerate(deliveries):
             t = time.monotonic()
-            _store_delivery(con, batch, j, hashes[i][0], reports[i])
-            reports[i].seconds = time.monotonic() - t + prepared_s / len(todo)
+            if i not in stored or _already_ingested(con, delivery, hashes[i][0], hashes[i][1]):
+                _report_stored(con, reports[i])
+            else:
+                assert batch is not None
+                _store_delivery(con, batch, stored[i], hashes[i][0], reports[i])
+                reports[i].seconds = time.monotonic() - t + prepared_s / len(todo)
             if progress is not None:
                 progress.advance(reports[i].rows_read)
     finally:
-        batch.drop(con)
-        drop_batch_matches(con)
+        if batch is not None:
+            batch.drop(con)
+            drop_batch_matches(con)
     return reports
 
 
@@ -208,14 +241,14 @@ def _store_delivery(
                 continue
             counts = batch.feed_counts(index, spec.name)
             if counts.accepted:
-                report.rows_replaced += _count_replaced(con, delivery, index, spec)
-                _insert_versions(con, delivery, index, spec, seq)
+                report.rows_replaced += _count_replaced(con, batch, index, spec)
+                _insert_versions(con, batch, index, spec, seq)
             if counts.rejected:
-                _insert_quarantine(con, delivery, index, spec)
+                _insert_quarantine(con, batch, index, spec)
             if spec.name == "entities" and counts.accepted:
                 # before the feeds that link to subjects by name
                 accepted = (
-                    f"FROM {checked_table('entities')} "
+                    f"FROM {batch.checked('entities')} "
                     f"WHERE rw_delivery = {index} AND len(problems) = 0"
                 )
                 refresh_entity_names(
@@ -245,41 +278,45 @@ def _store_delivery(
 
 
 def _count_replaced(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
+    con: duckdb.DuckDBPyConnection, batch: PreparedBatch, index: int, spec: FeedSpec
 ) -> int:
     """Accepted rows whose key already has a version delivered before this delivery.
 
     A delivery accepts at most one row per key (a repeated key is rejected), so this is the
     number of its keys among the stored versions: the hash table is built on the delivery's
     keys and the (much larger) version table only probes it."""
+    delivery = batch.deliveries[index]
     table, key = version_table(spec.name), spec.key
     row = con.execute(
         f"SELECT count(DISTINCT v.{key}) FROM {table} v "
         f"WHERE v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}' "
-        f"AND v.{key} IN (SELECT c.{key} FROM {checked_table(spec.name)} c "
+        f"AND v.{key} IN (SELECT c.{key} FROM {batch.checked(spec.name)} c "
         f"WHERE c.rw_delivery = {index} AND len(c.problems) = 0)"
     ).fetchone()
     return int(row[0]) if row else 0
 
 
 def _insert_quarantine(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec
+    con: duckdb.DuckDBPyConnection, batch: PreparedBatch, index: int, spec: FeedSpec
 ) -> None:
+    """Keep the delivery's rejected rows of `spec`'s feed, with every reason."""
+    delivery = batch.deliveries[index]
     con.execute(
         "INSERT INTO quarantine SELECT "
         f"{_lit(delivery.delivery_id)}, {_lit(spec.name)}, source_file, source_line, rw_raw, "
         "list_sort(list_distinct(list_transform(problems, lambda p: p.code))), "
         "array_to_string(list_transform(problems, lambda p: p.text), '; '), "
         f"TIMESTAMP '{now_cst().isoformat(sep=' ')}' "
-        f"FROM {checked_table(spec.name)} WHERE rw_delivery = {index} AND len(problems) > 0"
+        f"FROM {batch.checked(spec.name)} WHERE rw_delivery = {index} AND len(problems) > 0"
     )
 
 
 def _insert_versions(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, index: int, spec: FeedSpec, seq: int
+    con: duckdb.DuckDBPyConnection, batch: PreparedBatch, index: int, spec: FeedSpec, seq: int
 ) -> None:
     """Append the delivery's accepted rows to the feed's version table; rows of the feeds
     that name subjects are linked as they go in (by id, else by name key)."""
+    delivery = batch.deliveries[index]
     table = version_table(spec.name)
     cols = list(spec.column_names)
     prov = [n for n, _ in PROVENANCE_COLUMNS]
@@ -296,7 +333,7 @@ def _insert_versions(
     target = cols + prov
     select = [f'c."{c}"' for c in cols] + [values[p] for p in prov]
     accepted = (
-        f"(SELECT * FROM {checked_table(spec.name)} "
+        f"(SELECT * FROM {batch.checked(spec.name)} "
         f"WHERE rw_delivery = {index} AND len(problems) = 0)"
     )
     if spec.name not in LINK_FEEDS:
@@ -312,7 +349,7 @@ def _insert_versions(
         "ELSE m.method END",
         "n.rw_nk",
     ]
-    names = f"(SELECT rw_name, rw_nk FROM {name_keys_table(spec.name)} WHERE rw_delivery = {index})"
+    names = f"(SELECT rw_name, rw_nk FROM {batch.names(spec.name)} WHERE rw_delivery = {index})"
     con.execute(
         f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM {accepted} c "
         f"LEFT JOIN {names} n ON c.entity_id IS NULL AND n.rw_name = c.entity_name "

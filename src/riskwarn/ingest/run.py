@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from riskwarn.config import Settings
+from riskwarn.ingest.batch import PreparedBatch, prepare_batch
 from riskwarn.ingest.delivery import Delivery, discover_deliveries
 from riskwarn.ingest.link import relink
-from riskwarn.ingest.load import estimate_delivery, hash_delivery, load_deliveries
-from riskwarn.ingest.report import DeliveryReport
+from riskwarn.ingest.load import estimate_delivery, hash_delivery, new_deliveries, store_batch
+from riskwarn.ingest.report import DeliveryReport, FileReport
 from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store import connect
 
@@ -69,26 +72,62 @@ def _ingest_all(
     progress: bool,
 ) -> list[DeliveryReport]:
     """Load the deliveries a batch at a time, with a progress bar sized by their estimated
-    records; files are hashed (for the ledger) in a thread, ahead of the batch that needs them."""
+    records. Files are hashed (for the ledger) in one thread, ahead of the batch that needs
+    them; the next batch is read and validated in another, on a cursor of the store's
+    instance, while this one is stored (the stored part waits on its commits' writes and
+    inserts on one core, the preparing part reads on both)."""
     records = [estimate_delivery(d) for d in deliveries]
+    batches = _batches(deliveries, records)
     reports: list[DeliveryReport] = []
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-hash")
+    hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-hash")
+    prep_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-prepare")
+    cursor = con.cursor()
+    ahead: Future[_Prepared] | None = None
     try:
-        hashes = [pool.submit(hash_delivery, d) for d in deliveries]
+        hashes = [hash_pool.submit(hash_delivery, d) for d in deliveries]
+
+        def prepare(k: int) -> _Prepared:
+            group = [deliveries[i] for i in batches[k]]
+            hashed = [hashes[i].result() for i in batches[k]]
+            todo = new_deliveries(cursor, group, hashed)
+            t = time.monotonic()
+            batch = (
+                prepare_batch(cursor, [group[j] for j in todo], settings, f"rw_batch_{k}")
+                if todo
+                else None
+            )
+            return _Prepared(group, hashed, todo, batch, time.monotonic() - t)
+
         with (
             RowProgress("ingest", total=sum(records) or None) if progress else NullProgress() as bar
         ):
-            for batch in _batches(deliveries, records):
-                reports += load_deliveries(
-                    con,
-                    [deliveries[i] for i in batch],
-                    settings,
-                    bar,
-                    [hashes[i].result() for i in batch],
-                )
+            ahead = prep_pool.submit(prepare, 0) if batches else None
+            for k in range(len(batches)):
+                assert ahead is not None
+                p = ahead.result()
+                ahead = prep_pool.submit(prepare, k + 1) if k + 1 < len(batches) else None
+                reports += store_batch(con, p.deliveries, p.hashes, p.todo, p.batch, bar, p.seconds)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # an error stops the hashing too
+        if ahead is not None:  # an error stopped the run: stop and free the batch being read
+            cursor.interrupt()
+            with contextlib.suppress(BaseException):
+                if (p := ahead.result()).batch is not None:
+                    p.batch.drop(cursor)
+        prep_pool.shutdown(wait=True, cancel_futures=True)
+        hash_pool.shutdown(wait=True, cancel_futures=True)  # an error stops the hashing too
+        cursor.close()
     return reports
+
+
+@dataclass
+class _Prepared:
+    """A batch of deliveries, their hashes, which of them were new, and their validated rows."""
+
+    deliveries: list[Delivery]
+    hashes: list[tuple[str, list[FileReport], int]]
+    todo: list[int]
+    batch: PreparedBatch | None
+    seconds: float
 
 
 def _batches(deliveries: Sequence[Delivery], records: Sequence[int]) -> list[list[int]]:
