@@ -98,3 +98,24 @@ def test_a_bad_manifest_is_a_clear_error(tmp_path, settings) -> None:
     (folder / "manifest.json").write_text('{"delivery_id": "d", "delivered_at": "May 1st"}')
     with pytest.raises(DeliveryError, match="delivered_at 'May 1st' is not an ISO 8601 time"):
         ingest([folder], settings, progress=False)
+
+
+def test_replaced_counts_keys_delivered_before_whether_in_the_same_run_or_an_earlier_one(
+    tmp_path, settings
+) -> None:
+    """rows_replaced: keys a delivery repeats that an earlier-delivered version has, stored
+    by an earlier run or by an earlier delivery of the same run (the same batch)."""
+    rng = random.Random(5)
+    first = _delivery(rng, "d1", dt.datetime(2024, 5, 1, 2), n=6)  # p0..p5
+    second = _delivery(rng, "d2", dt.datetime(2024, 6, 1, 2), n=8)  # p0..p5 again, p6, p7 new
+    third = _delivery(rng, "d3", dt.datetime(2024, 7, 1, 2), n=9)  # p6, p7 from d2, p8 new
+    ingest([write_delivery(tmp_path / "a", first)], settings, progress=False)
+    root = tmp_path / "later"
+    for spec in (second, third):
+        write_delivery(root, spec)
+    reports = ingest([root], settings, progress=False)
+    assert [(r.delivery_id, r.rows_replaced) for r in reports] == [("d2", 6), ("d3", 8)]
+    rows = query(
+        settings, "SELECT delivery_id, rows_replaced FROM deliveries ORDER BY delivered_at"
+    )
+    assert rows == [("d1", 0), ("d2", 6), ("d3", 8)]

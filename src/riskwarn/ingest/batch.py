@@ -54,6 +54,8 @@ class PreparedBatch:
     deliveries: list[Delivery]
     db: str
     counts: dict[tuple[int, str], FeedCounts] = field(default_factory=dict)
+    # accepted rows that replace an earlier delivered version, found when the batch is stored
+    replaced: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def feed_counts(self, index: int, feed: str) -> FeedCounts:
         return self.counts.get((index, feed), FeedCounts())

@@ -168,6 +168,7 @@ def store_batch(
                 f"SELECT rw_nk AS name_key FROM {batch.names(f)}" for f in LINK_FEEDS
             )
             create_batch_matches(con, keys)
+            _count_replaced(con, batch)
         stored = {i: j for j, i in enumerate(todo)}
         for i, delivery in enumerate(deliveries):
             t = time.monotonic()
@@ -241,7 +242,7 @@ def _store_delivery(
                 continue
             counts = batch.feed_counts(index, spec.name)
             if counts.accepted:
-                report.rows_replaced += _count_replaced(con, batch, index, spec)
+                report.rows_replaced += batch.replaced.get((index, spec.name), 0)
                 _insert_versions(con, batch, index, spec, seq)
             if counts.rejected:
                 _insert_quarantine(con, batch, index, spec)
@@ -277,23 +278,35 @@ def _store_delivery(
         raise
 
 
-def _count_replaced(
-    con: duckdb.DuckDBPyConnection, batch: PreparedBatch, index: int, spec: FeedSpec
-) -> int:
-    """Accepted rows whose key already has a version delivered before this delivery.
+def _count_replaced(con: duckdb.DuckDBPyConnection, batch: PreparedBatch) -> None:
+    """Fill batch.replaced: per (delivery index, feed), the accepted rows whose key already
+    has a version delivered before that delivery, stored before the batch or by one of the
+    batch's deliveries stored before it. (A delivery accepts at most one row per key.)
 
-    A delivery accepts at most one row per key (a repeated key is rejected), so this is the
-    number of its keys among the stored versions: the hash table is built on the delivery's
-    keys and the (much larger) version table only probes it."""
-    delivery = batch.deliveries[index]
-    table, key = version_table(spec.name), spec.key
-    row = con.execute(
-        f"SELECT count(DISTINCT v.{key}) FROM {table} v "
-        f"WHERE v.delivered_at < TIMESTAMP '{delivery.delivered_at.isoformat(sep=' ')}' "
-        f"AND v.{key} IN (SELECT c.{key} FROM {batch.checked(spec.name)} c "
-        f"WHERE c.rw_delivery = {index} AND len(c.problems) = 0)"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    One statement per feed and batch, not per delivery: each reads the version table's
+    whole key column once, probing the hash table of the batch's keys."""
+    for spec in FEEDS.values():
+        if not any(batch.feed_counts(i, spec.name).accepted for i in range(len(batch.deliveries))):
+            continue
+        key, checked = spec.key, batch.checked(spec.name)
+        accepted = (
+            f"(SELECT c.rw_delivery, c.{key} AS rw_key, b.rw_delivered_at FROM {checked} c "
+            f"JOIN {batch.table} b USING (rw_delivery) WHERE len(c.problems) = 0)"
+        )
+        rows = con.execute(
+            f"WITH a AS {accepted}, "
+            f"stored AS (SELECT v.{key} AS rw_key, min(v.delivered_at) AS rw_first "
+            f"FROM {version_table(spec.name)} v WHERE v.{key} IN (SELECT rw_key FROM a) "
+            "GROUP BY ALL), "
+            "earlier AS (SELECT DISTINCT a.rw_delivery, a.rw_key FROM a JOIN a e "
+            "ON e.rw_key = a.rw_key AND e.rw_delivery < a.rw_delivery "
+            "AND e.rw_delivered_at < a.rw_delivered_at "
+            "UNION SELECT a.rw_delivery, a.rw_key FROM a JOIN stored s "
+            "ON s.rw_key = a.rw_key AND s.rw_first < a.rw_delivered_at) "
+            "SELECT rw_delivery, count(*) FROM earlier GROUP BY ALL"
+        ).fetchall()
+        for index, n in rows:
+            batch.replaced[(int(index), spec.name)] = int(n)
 
 
 def _insert_quarantine(
