@@ -30,8 +30,8 @@ CHILD = textwrap.dedent(
     from riskwarn.ingest import ingest
 
     real_defer = load.defer_relink
-    def defer_then_hang(con, delivery_id):
-        real_defer(con, delivery_id)
+    def defer_then_hang(con, *args, **kwargs):
+        real_defer(con, *args, **kwargs)
         Path(sys.argv[3]).write_text("inside the transaction")
         time.sleep(600)
     load.defer_relink = defer_then_hang

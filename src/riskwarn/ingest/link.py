@@ -70,6 +70,7 @@ PENDING = "relink_pending"
 _NEW_NAMES = "rw_new_names"
 _MATCH = "rw_name_match"
 _MATCH_KEYS = "rw_name_match_keys"
+_RELINKED = "rw_relinked"
 
 
 BATCH_MATCHES = "rw_batch_matches"
@@ -196,14 +197,39 @@ def name_matches_sql(keys_sql: str) -> str:
     )
 
 
-def defer_relink(con: duckdb.DuckDBPyConnection, delivery_id: str) -> None:
+def defer_relink(
+    con: duckdb.DuckDBPyConnection, delivery_id: str, earlier_rows: bool = True
+) -> None:
     """Inside a delivery's transaction: add the name keys its registry changes touched to
     relink_pending, for `relink` at the end of the run. (The delivery's own rows were linked
-    when inserted, after those changes.) `delivery_id` names the delivery (for callers that
-    log or wrap this step)."""
+    when inserted, after those changes.) Without `earlier_rows` (the store held no delivery
+    before this one) no stored row can need it. `delivery_id` names the delivery (for
+    callers that log or wrap this step)."""
+    if not earlier_rows:
+        return
     # not deduplicated against earlier deliveries' keys (that would read the whole table
     # each time); relink takes the distinct keys
     con.execute(f"INSERT INTO {PENDING} SELECT DISTINCT name_key FROM {CHANGED_KEYS}")
+
+
+def _relink_feed(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Inside relink's transaction: give the rows of `table` whose pending key now matches
+    otherwise their new link; returns how many changed. The (few) changed rows are found
+    first and updated by rowid: several times cheaper than one UPDATE … FROM over the join."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_RELINKED} AS "
+        "SELECT v.rowid AS rw_rowid, m.linked, m.method "
+        f"FROM {table} v JOIN {_MATCH} m ON v.name_key = m.name_key WHERE v.entity_id IS NULL "
+        "AND (v.link_method IS DISTINCT FROM m.method OR v.linked_entity_id IS DISTINCT FROM m.linked)"
+    )
+    row = con.execute(f"SELECT count(*) FROM {_RELINKED}").fetchone()
+    if row and row[0]:
+        con.execute(
+            f"UPDATE {table} SET linked_entity_id = c.linked, link_method = c.method "
+            f"FROM {_RELINKED} c WHERE {table}.rowid = c.rw_rowid"
+        )
+    con.execute(f"DROP TABLE {_RELINKED}")
+    return int(row[0]) if row else 0
 
 
 def relink(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -221,15 +247,7 @@ def relink(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             + name_matches_sql(f"SELECT name_key FROM {PENDING}")
         )
         for feed in LINK_FEEDS:
-            table = version_table(feed)
-            row = con.execute(
-                f"UPDATE {table} SET linked_entity_id = m.linked, link_method = m.method "
-                f"FROM {_MATCH} m WHERE {table}.entity_id IS NULL "
-                f"AND {table}.name_key = m.name_key "
-                f"AND ({table}.link_method IS DISTINCT FROM m.method "
-                f"OR {table}.linked_entity_id IS DISTINCT FROM m.linked)"
-            ).fetchone()
-            changed[feed] = int(row[0]) if row else 0
+            changed[feed] = _relink_feed(con, version_table(feed))
         con.execute(f"DELETE FROM {PENDING}")
         con.execute(f"DROP TABLE IF EXISTS {_MATCH}")
         con.execute("COMMIT")

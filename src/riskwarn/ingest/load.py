@@ -264,7 +264,7 @@ def _store_delivery(
             report.rows_flagged += counts.flagged
             for code, n in counts.by_reason.items():
                 report.rejected_by_reason[code] = report.rejected_by_reason.get(code, 0) + n
-        defer_relink(con, delivery.delivery_id)
+        defer_relink(con, delivery.delivery_id, earlier_rows=seq > 1)
         report.files = [
             FileReport(
                 f.file, f.feed, f.format, f.sha256, f.bytes, *file_counts.get(f.file, (0, 0, 0))
