@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskwarn.config import Settings
@@ -99,8 +100,9 @@ def build_with_engine(
     catalog = catalog or load_catalog()
     ctx, chunks, report = _build(engine, as_of, catalog, entity_ids, progress)
     step_t = time.monotonic()
-    df = _fetch_frame(engine, chunks, catalog)
-    engine.close()
+    table = _fetch_sorted(engine, chunks)
+    engine.close()  # the engine's tables are no longer needed: free them before pandas
+    df = _to_frame(table, catalog)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
     report["rows"] = len(df)
     report["rows_per_as_of"] = {
@@ -540,53 +542,25 @@ def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.T
     return t.select("entity_id", "as_of", *catalog.ids, *KEYS)
 
 
-def _fetch_frame(engine: Engine, chunks: list[ir.Table], catalog: Catalog) -> pd.DataFrame:
-    """The matrix as pandas in (as_of, entity_id) order, one chunk query at a time.
+def _fetch_sorted(engine: Engine, chunks: list[ir.Table]) -> pa.Table:
+    """The chunks as one Arrow table in (as_of, entity_id) order, keys dropped.
 
-    Chunks come in (as_of_day, _sid range) order and the subject index follows
-    entity_id order, so sorting each chunk on its integer keys sorts the whole (the
-    engine would sort wide rows of every indicator column). Each numeric column of a
-    chunk goes straight to a sorted float64 NumPy piece (no whole-matrix Arrow table
-    beside the frame; NumPy's large buffers go back to the OS when freed); the few
-    text and date columns go through Arrow as before, so every dtype is unchanged.
+    Chunks come in (as_of_day, _sid range) order, so sorting each on the integer keys
+    (the subject index follows entity_id order) sorts the whole, holding one extra
+    chunk at a time; the engine would sort wide rows of every indicator column.
     """
-    numeric = [i.id for i in catalog.indicators if i.kind == "numeric"]
-    other = [c for c in ["entity_id", "as_of", *catalog.ids] if c not in set(numeric)]
-    pieces: dict[str, list[np.ndarray]] = {c: [] for c in numeric}
-    rest: list[pa.Table] = []
+    tables = []
     for chunk in chunks:
         t = engine.to_arrow(chunk)
-        order = _key_order(t)
-        for c in numeric:
-            pieces[c].append(np.take(t.column(c).to_numpy(), order).astype("float64", copy=False))
-        rest.append(t.select(other).take(order))
-        del t
-    small = _to_frame(pa.concat_tables(rest), catalog, other)
-    columns: dict[str, Any] = {}
-    for c in ["entity_id", "as_of", *catalog.ids]:
-        columns[c] = small[c] if c in small.columns else _concat_pieces(pieces.pop(c))
-    return pd.DataFrame(columns, copy=False)
+        order = pc.sort_indices(t, sort_keys=[(k, "ascending") for k in KEYS])
+        tables.append(t.drop_columns(list(KEYS)).take(order))
+    return pa.concat_tables(tables)
 
 
-def _key_order(t: pa.Table) -> np.ndarray:
-    """Row order of an Arrow chunk sorted on (as_of_day, _sid)."""
-    day, sid = (t.column(k).to_numpy() for k in KEYS)
-    return np.lexsort((sid, day))
-
-
-def _concat_pieces(pieces: list[np.ndarray]) -> np.ndarray:
-    """One column from its chunk pieces (no copy for a single chunk); frees the pieces."""
-    out = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-    pieces.clear()
-    return out
-
-
-def _to_frame(table: pa.Table, catalog: Catalog, columns: list[str]) -> pd.DataFrame:
-    """`columns` of the sorted matrix as pandas: text indicators object, numeric float64."""
+def _to_frame(table: pa.Table, catalog: Catalog) -> pd.DataFrame:
+    """The sorted matrix as pandas; converting frees the Arrow table column by column."""
     df = table.to_pandas(split_blocks=True, self_destruct=True)
     for ind in catalog.indicators:
-        if ind.id not in columns:
-            continue
         want = "float64" if ind.kind == "numeric" else object
         if df[ind.id].dtype != want:
             df[ind.id] = df[ind.id].astype(want)
