@@ -6,8 +6,9 @@ Creates (once, reused when present) a store with the given subjects and events s
 over the six event feeds (about 5 % of records corrected by a later version, text
 scores for complaints and sentiment), then runs, each in a fresh process:
   floor   a bare DuckDB GROUP BY: five windowed aggregates per subject over all events
-  one     build_features (a DataFrame) for one as-of date
-  twelve  build_feature_file (Parquet written by the engine) for 12 monthly as-of dates
+  one       build_features (a DataFrame) for one as-of date
+  one_file  build_feature_file (Parquet, as `riskwarn features build`) for one as-of date
+  twelve    build_feature_file (Parquet written by the engine) for 12 monthly as-of dates
 and prints rows/s, wall time and peak RSS of each.
 """
 
@@ -32,6 +33,7 @@ _MIX = {
     "judgments": 0.10,
 }
 _START = "DATE '2022-01-01'"
+_PHASES = ("floor", "one", "one_file", "twelve")
 _SPAN_DAYS = 1095
 
 
@@ -212,9 +214,10 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
             df = build_features(con, dates, progress=True)
             out = len(df)
             steps = df.attrs["riskwarn_build"]["step_seconds"]
-        else:  # many dates: streamed to Parquet by the engine, as `riskwarn features build` does
-            dates = [dt.date(2024, m, 1) for m in range(1, 13)]
-            target = path.parent / "matrix_12.parquet"
+        else:  # streamed to Parquet by the engine, as `riskwarn features build` does
+            one = phase == "one_file"
+            dates = [dt.date(2024, 12, 31)] if one else [dt.date(2024, m, 1) for m in range(1, 13)]
+            target = path.parent / ("matrix_1.parquet" if one else "matrix_12.parquet")
             build_feature_file(con, dates, get_settings(path.parent), path=target, progress=True)
             build = json.loads(target.with_suffix(".summary.json").read_text())["build"]
             out, steps = build["rows"], build["step_seconds"]
@@ -236,9 +239,12 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("var/bench_features"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--memory", default="6GB")
-    ap.add_argument("--phases", default="floor,one,twelve")
+    ap.add_argument("--phases", default="floor,one,one_file,twelve")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    unknown = set(args.phases.split(",")) - set(_PHASES)
+    if unknown:
+        ap.error(f"--phases: unknown {sorted(unknown)}; choose from {', '.join(_PHASES)}")
     path = args.dir / f"store_{args.subjects}_{args.events}.duckdb"
     if args.phase:
         run_phase(path, args.phase, args.threads, args.memory)

@@ -57,15 +57,33 @@ def versions_with_validity(engine: Engine, feed: str, only: ir.Table | None = No
 
     `only` (a table of record keys) keeps just those records' versions, all of them,
     before the window, so a narrowed build sees the same validity intervals.
+
+    Most records have one version (`_valid_to` NULL), so the window runs only over the
+    versions of records with several, narrowed to the version's identity (record key and
+    delivery: ingest rejects a key twice in one delivery, and text_scores is keyed the
+    same way) and joined back; a window over every version would carry all its columns.
     """
     v = engine.table(version_table(feed))
     key = feed_spec(feed).key
     if only is not None:
         v = v.filter(v[key].isin(only[key]))
+    return _join_validity(v, _validity_of_corrected(v, key), key)
+
+
+def _validity_of_corrected(v: ir.Table, key: str) -> ir.Table:
+    """(_vk, _vd, _valid_to) of the versions of records that have more than one version."""
+    counts = v.group_by(key).aggregate(_n=v.count())
+    m = v.filter(v[key].isin(counts.filter(counts._n > 1)[key]))
     w = ibis.window(
-        group_by=v[key], order_by=[v.delivered_at, v.delivery_seq, v.source_line], rows=(1, None)
+        group_by=m[key], order_by=[m.delivered_at, m.delivery_seq, m.source_line], rows=(1, None)
     )
-    return v.mutate(_valid_to=v.known_at.min().over(w))
+    return m.select(_vk=m[key], _vd=m.delivery_id, _valid_to=m.known_at.min().over(w))
+
+
+def _join_validity(v: ir.Table, validity: ir.Table, key: str) -> ir.Table:
+    """`v` with `_valid_to` from `validity` (NULL for versions it lacks: never replaced)."""
+    j = v.left_join(validity, [v[key] == validity._vk, v.delivery_id == validity._vd])
+    return j.drop("_vk", "_vd")
 
 
 def _known_at(v: ir.Table, as_of: ir.Table) -> ir.Table:
