@@ -15,8 +15,15 @@ from typer.testing import CliRunner
 
 from riskwarn.cli.main import app
 from riskwarn.config import get_settings
-from riskwarn.features.build import BUILD_ATTR, build_features, write_feature_matrix
+from riskwarn.features.build import (
+    BUILD_ATTR,
+    build_features,
+    summarize_features,
+    summarize_table,
+    write_feature_matrix,
+)
 from riskwarn.features.catalog import load_catalog
+from riskwarn.features.engines import DuckDBEngine
 
 A, B, C = "91610000220522345A", "91110000600037341L", "91310115MA1K3BTP2B"
 D = dt.datetime
@@ -204,3 +211,26 @@ def test_write_feature_matrix_refuses_a_matrix_of_another_catalog(
     df = build_features(store.con, [dt.date(2024, 1, 1)], CATALOG).drop(columns=["pen_cnt_all"])
     with pytest.raises(ValueError, match="pen_cnt_all"):
         write_feature_matrix(df, get_settings(tmp_path), CATALOG)
+
+
+def test_engine_summary_equals_the_pandas_summary_of_the_same_matrix(
+    store: Store, tmp_path: Path
+) -> None:
+    """Below the sampling threshold the engine's summary (`features build`) is exact: the same
+    coverage, missing share, moments and quantiles as the pandas one (training's)."""
+    store.add("penalties", D(2024, 2, 1, 2), record_id="P1", entity_id=A,
+              decided_on=dt.date(2024, 1, 10), amount_yuan=Decimal("500.00"))  # fmt: skip
+    store.add("penalties", D(2024, 3, 1, 2), record_id="P2", entity_id=B,
+              decided_on=dt.date(2024, 2, 10), amount_yuan=Decimal("1200.00"))  # fmt: skip
+    df = build_features(store.con, [dt.date(2024, 3, 31), dt.date(2024, 4, 30)], CATALOG)
+    path = tmp_path / "m.parquet"
+    df.to_parquet(path)
+    engine = DuckDBEngine(store.con)
+    try:
+        got = summarize_table(engine, engine.parquet_table(path, "m"), CATALOG)
+    finally:
+        engine.close()
+    want = summarize_features(df, CATALOG)
+    pd.testing.assert_frame_equal(
+        got[want.columns].set_index("id"), want.set_index("id"), check_dtype=False, atol=1e-12
+    )

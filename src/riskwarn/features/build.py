@@ -49,6 +49,7 @@ from riskwarn.progress import NullProgress, RowProgress
 __all__ = [
     "INACTIVE_STATUSES",
     "BUILD_ATTR",
+    "SUMMARY_SAMPLE_ROWS",
     "build_feature_file",
     "build_features",
     "build_with_engine",
@@ -61,6 +62,7 @@ INACTIVE_STATUSES = ("revoked", "deregistered")
 BUILD_ATTR = "riskwarn_build"  # key in DataFrame.attrs holding the build report
 _EPOCH = dt.date(1970, 1, 1)
 _CHUNK_ROWS = 1_000_000  # subject rows the assembly joins per engine query
+SUMMARY_SAMPLE_ROWS = 200_000  # summarize_table: quantiles from at most about this many rows
 _GROUP_KEY_SOURCES = {
     "industry_section": lambda r: r.industry_code.substr(0, 1),
     "industry_code": lambda r: r.industry_code,
@@ -622,9 +624,18 @@ def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 
 
 def summarize_table(engine: Engine, table: ir.Table, catalog: Catalog) -> pd.DataFrame:
-    """`summarize_features` computed by the engine over a materialised matrix (approximate quantiles)."""
+    """`summarize_features` computed by the engine over a materialised matrix.
+
+    Counts, mean, std, min and max are over every row; quantiles are exact (as
+    `summarize_features` computes them) up to SUMMARY_SAMPLE_ROWS rows, and above that come
+    from a seeded random sample of about that many rows: exact quantiles of the whole matrix
+    would hold every value of every column in memory, and approximate ones over millions of
+    rows were most of the summary's cost.
+    """
     n = engine.scalar_rows(table.aggregate(n=table.count()))[0][0]
+    sample = table if n <= SUMMARY_SAMPLE_ROWS else table.sample(SUMMARY_SAMPLE_ROWS / n, seed=0)
     aggs: dict[str, Any] = {}
+    quantiles: dict[str, Any] = {}
     qs = [0.25, 0.5, 0.75, 0.9, 0.99]
     for ind in catalog.indicators:
         col = table[ind.id]
@@ -636,9 +647,12 @@ def summarize_table(engine: Engine, table: ir.Table, catalog: Catalog) -> pd.Dat
             aggs[f"{ind.id}__std"] = col.std(how="pop")
             aggs[f"{ind.id}__min"] = col.min()
             aggs[f"{ind.id}__max"] = col.max()
-            aggs[f"{ind.id}__q"] = col.approx_quantile(qs)
+            quantiles[f"{ind.id}__q"] = sample[ind.id].quantile(qs)
     [values] = engine.scalar_rows(table.aggregate(**aggs))
     got = dict(zip(aggs, values, strict=True))
+    if quantiles:
+        [values] = engine.scalar_rows(sample.aggregate(**quantiles))
+        got.update(zip(quantiles, values, strict=True))
     rows = []
     for ind in catalog.indicators:
         row: dict[str, Any] = {
