@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 
@@ -38,7 +39,9 @@ __all__ = [
     "hash_delivery",
     "load_deliveries",
     "load_delivery",
+    "PreparedDeliveries",
     "new_deliveries",
+    "prepare_deliveries",
     "store_batch",
 ]
 
@@ -124,12 +127,35 @@ def load_deliveries(
     whose name link changed are left to `relink` (link.py), which the caller runs. (run.py
     does the same with the next batch prepared while this one is stored.)
     """
-    t0 = time.monotonic()
+    return store_batch(con, prepare_deliveries(con, deliveries, hashes, settings), progress)
+
+
+@dataclass
+class PreparedDeliveries:
+    """A batch of deliveries with their hashes: which of them were new when it was prepared
+    (`todo`, indexes into `deliveries`), their validated rows, and the seconds that took."""
+
+    deliveries: list[Delivery]
+    hashes: list[tuple[str, list[FileReport], int]]
+    todo: list[int]
+    batch: PreparedBatch | None
+    seconds: float
+
+
+def prepare_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    hashes: Sequence[tuple[str, list[FileReport], int]],
+    settings: Settings,
+    db: str = "rw_batch_0",
+) -> PreparedDeliveries:
+    """Read and validate those of `deliveries` (distinct ids) not yet in the store into the
+    in-memory database `db` (batch.py). Reads the store only, so it can run on a cursor
+    while another batch is stored."""
+    t = time.monotonic()
     todo = new_deliveries(con, deliveries, hashes)
-    batch = (
-        prepare_batch(con, [deliveries[i] for i in todo], settings, "rw_batch_0") if todo else None
-    )
-    return store_batch(con, deliveries, hashes, todo, batch, progress, time.monotonic() - t0)
+    batch = prepare_batch(con, [deliveries[i] for i in todo], settings, db) if todo else None
+    return PreparedDeliveries(list(deliveries), list(hashes), todo, batch, time.monotonic() - t)
 
 
 def new_deliveries(
@@ -151,17 +177,14 @@ def new_deliveries(
 
 def store_batch(
     con: duckdb.DuckDBPyConnection,
-    deliveries: Sequence[Delivery],
-    hashes: Sequence[tuple[str, list[FileReport], int]],
-    todo: Sequence[int],
-    batch: PreparedBatch | None,
+    prepared: PreparedDeliveries,
     progress: RowProgress | NullProgress | None,
-    prepared_s: float = 0.0,
 ) -> list[DeliveryReport]:
-    """Store the deliveries `todo` (indexes into `deliveries`) of the prepared `batch`, in
-    order, each in its own transaction, and report on every delivery; one found in the store
-    by now (another copy of it came earlier in the run) changes nothing. `batch` is freed."""
-    reports = [_new_report(d, h[1]) for d, h in zip(deliveries, hashes, strict=True)]
+    """Store the new deliveries of `prepared`, in order, each in its own transaction, and
+    report on every delivery; one found in the store by now (another copy of it came earlier
+    in the run) changes nothing. The prepared batch is freed."""
+    p, batch = prepared, prepared.batch
+    reports = [_new_report(d, h[1]) for d, h in zip(p.deliveries, p.hashes, strict=True)]
     try:
         if batch is not None:
             keys = " UNION ALL ".join(
@@ -169,15 +192,16 @@ def store_batch(
             )
             create_batch_matches(con, keys)
             _count_replaced(con, batch)
-        stored = {i: j for j, i in enumerate(todo)}
-        for i, delivery in enumerate(deliveries):
+        stored = {i: j for j, i in enumerate(p.todo)}
+        for i, delivery in enumerate(p.deliveries):
             t = time.monotonic()
-            if i not in stored or _already_ingested(con, delivery, hashes[i][0], hashes[i][1]):
+            content_hash, files, _ = p.hashes[i]
+            if i not in stored or _already_ingested(con, delivery, content_hash, files):
                 _report_stored(con, reports[i])
             else:
                 assert batch is not None
-                _store_delivery(con, batch, stored[i], hashes[i][0], reports[i])
-                reports[i].seconds = time.monotonic() - t + prepared_s / len(todo)
+                _store_delivery(con, batch, stored[i], content_hash, reports[i])
+                reports[i].seconds = time.monotonic() - t + p.seconds / len(p.todo)
             if progress is not None:
                 progress.advance(reports[i].rows_read)
     finally:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from riskwarn.config import Settings
-from riskwarn.ingest.batch import PreparedBatch, prepare_batch
 from riskwarn.ingest.delivery import Delivery, discover_deliveries
 from riskwarn.ingest.link import relink
-from riskwarn.ingest.load import estimate_delivery, hash_delivery, new_deliveries, store_batch
-from riskwarn.ingest.report import DeliveryReport, FileReport
+from riskwarn.ingest.load import (
+    PreparedDeliveries,
+    estimate_delivery,
+    hash_delivery,
+    prepare_deliveries,
+    store_batch,
+)
+from riskwarn.ingest.report import DeliveryReport
 from riskwarn.progress import NullProgress, RowProgress
 from riskwarn.store import connect
 
@@ -82,21 +85,18 @@ def _ingest_all(
     hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-hash")
     prep_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-prepare")
     cursor = con.cursor()
-    ahead: Future[_Prepared] | None = None
+    ahead: Future[PreparedDeliveries] | None = None
     try:
         hashes = [hash_pool.submit(hash_delivery, d) for d in deliveries]
 
-        def prepare(k: int) -> _Prepared:
-            group = [deliveries[i] for i in batches[k]]
-            hashed = [hashes[i].result() for i in batches[k]]
-            todo = new_deliveries(cursor, group, hashed)
-            t = time.monotonic()
-            batch = (
-                prepare_batch(cursor, [group[j] for j in todo], settings, f"rw_batch_{k}")
-                if todo
-                else None
+        def prepare(k: int) -> PreparedDeliveries:
+            return prepare_deliveries(
+                cursor,
+                [deliveries[i] for i in batches[k]],
+                [hashes[i].result() for i in batches[k]],
+                settings,
+                f"rw_batch_{k}",
             )
-            return _Prepared(group, hashed, todo, batch, time.monotonic() - t)
 
         with (
             RowProgress("ingest", total=sum(records) or None) if progress else NullProgress() as bar
@@ -104,9 +104,9 @@ def _ingest_all(
             ahead = prep_pool.submit(prepare, 0) if batches else None
             for k in range(len(batches)):
                 assert ahead is not None
-                p = ahead.result()
+                prepared = ahead.result()
                 ahead = prep_pool.submit(prepare, k + 1) if k + 1 < len(batches) else None
-                reports += store_batch(con, p.deliveries, p.hashes, p.todo, p.batch, bar, p.seconds)
+                reports += store_batch(con, prepared, bar)
     finally:
         if ahead is not None:  # an error stopped the run: stop and free the batch being read
             cursor.interrupt()
@@ -117,17 +117,6 @@ def _ingest_all(
         hash_pool.shutdown(wait=True, cancel_futures=True)  # an error stops the hashing too
         cursor.close()
     return reports
-
-
-@dataclass
-class _Prepared:
-    """A batch of deliveries, their hashes, which of them were new, and their validated rows."""
-
-    deliveries: list[Delivery]
-    hashes: list[tuple[str, list[FileReport], int]]
-    todo: list[int]
-    batch: PreparedBatch | None
-    seconds: float
 
 
 def _batches(deliveries: Sequence[Delivery], records: Sequence[int]) -> list[list[int]]:
