@@ -21,26 +21,34 @@ __all__ = ["NullProgress", "RowProgress"]
 
 
 class _RateColumn(TextColumn):
-    def __init__(self) -> None:
+    def __init__(self, unit: str) -> None:
         super().__init__("")
+        self.unit = unit
 
     def render(self, task):  # type: ignore[no-untyped-def]
         speed = task.finished_speed or task.speed
         from rich.text import Text
 
-        return Text(f"{speed:,.0f} rows/s" if speed else "— rows/s", style="cyan")
+        return Text(
+            f"{speed:,.{0 if speed >= 10 else 2}f} {self.unit}/s" if speed else f"— {self.unit}/s",
+            style="cyan",
+        )
 
 
 class RowProgress:
     """Context manager showing `label: rows done / total, rows/s, ETA`.
 
     On a terminal it draws a live bar; otherwise it prints a line every `every_s` seconds,
-    so logs of unattended jobs still show rows, rate and ETA.
+    so logs of unattended jobs still show rows, rate and ETA. `unit` names what is counted
+    when it is not rows (e.g. a build's steps).
     """
 
-    def __init__(self, label: str, total: int | None = None, *, every_s: float = 10.0) -> None:
+    def __init__(
+        self, label: str, total: int | None = None, *, every_s: float = 10.0, unit: str = "rows"
+    ) -> None:
         self.label = label
         self.total = total
+        self.unit = unit
         self.every_s = every_s
         self.done = 0
         self._console = Console(stderr=True)
@@ -57,7 +65,7 @@ class RowProgress:
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                _RateColumn(),
+                _RateColumn(self.unit),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
@@ -67,6 +75,12 @@ class RowProgress:
             self._progress.start()
             self._task = self._progress.add_task(self.label, total=self.total)
         return self
+
+    def add_total(self, more: int) -> None:
+        """Raise the total by `more` (work found while the job runs)."""
+        self.total = (self.total or 0) + more
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, total=self.total)
 
     def advance(self, rows: int) -> None:
         """Record `rows` more rows done."""
@@ -89,7 +103,8 @@ class RowProgress:
         total = f"/{self.total:,}" if self.total else ""
         word = "done" if final else "…"
         print(
-            f"{self.label}: {self.done:,}{total} rows, {rate:,.0f} rows/s, "
+            f"{self.label}: {self.done:,}{total} {self.unit}, {rate:,.{0 if rate >= 10 else 2}f} "
+            f"{self.unit}/s, "
             f"{elapsed:,.1f}s{eta} {word}",
             file=sys.stderr,
             flush=True,
@@ -115,6 +130,9 @@ class NullProgress:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+    def add_total(self, more: int) -> None:
+        """Ignore progress."""
 
     def advance(self, rows: int) -> None:
         """Ignore progress."""

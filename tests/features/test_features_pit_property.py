@@ -186,18 +186,20 @@ def _diff(got: dict, want: dict) -> list[str]:
 @given(data=st.data())
 def test_every_indicator_matches_reference_and_ignores_later_deliveries(data: Any) -> None:
     history = data.draw(histories())
+    # 1: every as-of date in a batch of its own; 10,000: all dates in one batch
+    batch_rows = data.draw(st.sampled_from([1, 10_000]), label="batch_rows")
     with tempfile.TemporaryDirectory() as tmp:
         store = new_store(Path(tmp) / "store.duckdb")
         versions: dict = {}
         scores: dict = {}
         _load(store, history, versions, scores)
-        before = build_features(store.con, AS_OF, CATALOG)
+        before = build_features(store.con, AS_OF, CATALOG, batch_rows=batch_rows)
         for as_of in AS_OF:
             want = reference_matrix(versions, scores, CATALOG, as_of)
             problems = _diff(_as_dict(before, as_of), want)
             assert not problems, f"as of {as_of}:\n" + "\n".join(problems[:20])
         _load(store, data.draw(later_changes(history)), versions, scores)
-        after = build_features(store.con, AS_OF, CATALOG)
+        after = build_features(store.con, AS_OF, CATALOG, batch_rows=batch_rows)
         for as_of in AS_OF:
             problems = _diff(_as_dict(after, as_of), _as_dict(before, as_of))
             assert not problems, f"later deliveries changed as of {as_of}:\n" + "\n".join(

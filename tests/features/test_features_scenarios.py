@@ -17,6 +17,7 @@ from riskwarn.cli.main import app
 from riskwarn.config import get_settings
 from riskwarn.features.build import (
     BUILD_ATTR,
+    build_feature_file,
     build_features,
     summarize_features,
     summarize_table,
@@ -234,3 +235,45 @@ def test_engine_summary_equals_the_pandas_summary_of_the_same_matrix(
     pd.testing.assert_frame_equal(
         got[want.columns].set_index("id"), want.set_index("id"), check_dtype=False, atol=1e-12
     )
+
+
+def test_file_and_frame_agree_in_rows_order_and_values_however_dates_are_batched(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    settings = get_settings(home)
+    s = new_store(tmp_path / "store.duckdb")
+    _registry(s, C, A, B)  # registered out of entity_id order
+    for n, (eid, day) in enumerate([(A, 5), (B, 40), (C, 70), (A, 100)]):
+        decided = dt.date(2024, 1, 1) + dt.timedelta(days=day)
+        s.add("penalties", D.combine(decided, dt.time(2)) + dt.timedelta(days=1),
+              record_id=f"P{n}", entity_id=eid, decided_on=decided)  # fmt: skip
+    dates = [dt.date(2024, m, 28) for m in (5, 2, 3, 4)]
+    whole = build_features(s.con, dates, CATALOG)
+    one_per_batch = build_features(s.con, dates, CATALOG, batch_rows=1)
+    path = build_feature_file(s.con, dates, settings, CATALOG, batch_rows=1)
+    from_file = pd.read_parquet(path).sort_values(["as_of", "entity_id"], ignore_index=True)
+    from_file = from_file.astype({c: object for c in whole if whole[c].dtype == object})
+    assert whole.attrs[BUILD_ATTR]["batches"] == 1
+    assert one_per_batch.attrs[BUILD_ATTR]["batches"] == 4
+    expected = sorted((d, e) for d in sorted(dates) for e in (A, B, C))
+    assert list(zip(whole["as_of"], whole["entity_id"], strict=True)) == expected
+    pd.testing.assert_frame_equal(one_per_batch, whole)
+    pd.testing.assert_frame_equal(from_file, whole)
+    # entity_id order is B, C, A; A's second penalty is on 10 April
+    assert whole["pen_cnt_all"].tolist() == [1, 0, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2]
+
+
+def test_a_failed_write_raises_and_leaves_no_half_file(store: Store, tmp_path: Path) -> None:
+    engine = DuckDBEngine(store.con)
+    table = engine.as_of_table([dt.date(2024, 1, 1), dt.date(2024, 2, 1)])
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield table
+        raise RuntimeError("the engine failed on the second chunk")
+
+    target = tmp_path / "m.parquet"
+    with pytest.raises(RuntimeError, match="second chunk"):
+        engine.write_parquet(chunks(), target, {})
+    engine.close()
+    assert not target.exists()

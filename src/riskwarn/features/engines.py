@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,7 +37,14 @@ class Engine(Protocol):
     def materialize(self, expr: Any, label: str) -> Any: ...
     def release(self, table: Any) -> None: ...
     def to_arrow(self, expr: Any) -> pa.Table: ...
-    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None: ...
+    def write_parquet(
+        self,
+        exprs: Iterable[Any],
+        path: Path,
+        metadata: dict[str, str],
+        closing_metadata: Callable[[], dict[str, str]] | None = None,
+    ) -> None: ...
+    def scratch_dir(self) -> Path | None: ...
     def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
@@ -132,13 +139,23 @@ class DuckDBEngine:
 
         return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
 
-    def write_parquet(self, exprs: Sequence[Any], path: Path, metadata: dict[str, str]) -> None:
-        """Write the rows of `exprs` (chunks of one result) into one Parquet file with
-        key/value metadata, one chunk query at a time.
+    def write_parquet(
+        self,
+        exprs: Iterable[Any],
+        path: Path,
+        metadata: dict[str, str],
+        closing_metadata: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        """Write the rows of `exprs` (chunks of one result) into one Parquet file, in no
+        particular order. `metadata` goes into the Arrow schema; `closing_metadata()`, called
+        at the end (e.g. a report of the work the chunks did), only into the file's key/value
+        metadata (`pyarrow.parquet.read_metadata`). A file not finished is deleted.
 
-        A single COPY of their UNION ALL would let DuckDB build every chunk's join
-        tables before writing (it spilled GBs); instead each chunk streams as Arrow
-        record batches (≤ `_ROW_GROUP` rows, one row group each) into one writer.
+        One chunk query runs at a time, streamed as Arrow record batches (≤ `_ROW_GROUP`
+        rows, one row group each): a single COPY of their UNION ALL would let DuckDB build
+        every chunk's join tables first (it spilled GBs). `exprs` may be a generator that
+        builds more work between chunks. (Writing in a second thread did not pay: the
+        engine already keeps both cores busy, and chunks in flight cost memory.)
         """
         import ibis
         import pyarrow.parquet as pq
@@ -146,18 +163,32 @@ class DuckDBEngine:
         writer = None
         try:
             for expr in exprs:
-                reader = self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
-                    _ROW_GROUP
-                )
+                sql = ibis.to_sql(expr, dialect="duckdb")
+                reader = self.con.sql(sql).to_arrow_reader(_ROW_GROUP)
                 if writer is None:
                     meta = {**(reader.schema.metadata or {}), **metadata}
-                    schema = reader.schema.with_metadata(meta)
-                    writer = pq.ParquetWriter(path, schema, compression="zstd")
+                    writer = pq.ParquetWriter(
+                        path, reader.schema.with_metadata(meta), compression="zstd"
+                    )
                 for batch in reader:
                     writer.write_batch(batch)
+            if writer is not None:
+                if closing_metadata is not None:
+                    writer.add_key_value_metadata(closing_metadata())
+                writer.close()
+                writer = None
         finally:
             if writer is not None:
                 writer.close()
+                path.unlink(missing_ok=True)
+
+    def scratch_dir(self) -> Path | None:
+        """DuckDB's spill directory (created if missing), for files a build spools."""
+        [(temp,)] = self.con.execute("SELECT current_setting('temp_directory')").fetchall()
+        if not temp:
+            return None
+        Path(temp).mkdir(parents=True, exist_ok=True)
+        return Path(temp)
 
     def parquet_table(self, path: Path, label: str) -> Any:
         """An Ibis table over a Parquet file (a temp view; the file is not loaded)."""

@@ -30,6 +30,7 @@ __all__ = [
     "event_rows",
     "prepared_versions",
     "registry_rows",
+    "registry_versions",
     "subject_index",
     "versions_with_validity",
 ]
@@ -95,10 +96,31 @@ def _known_at(v: ir.Table, as_of: ir.Table) -> ir.Table:
     return v.join(as_of, preds)
 
 
-def registry_rows(engine: Engine, as_of: ir.Table, index: ir.Table) -> ir.Table:
-    """The registry version of every indexed subject known at each as-of date (any status)."""
+def registry_versions(engine: Engine, index: ir.Table) -> ir.Table:
+    """Every registry version of the indexed subjects, with `_sid` and `_valid_to`.
+
+    Materialise it once per build; `registry_rows` picks the version known at each date.
+    """
     v = versions_with_validity(engine, "entities", index)
-    j = _known_at(v, as_of).join(index, "entity_id")
+    return v.join(index, "entity_id").select(
+        "_sid",
+        "known_at",
+        "_valid_to",
+        "entity_id",
+        "name",
+        "entity_type",
+        "region_code",
+        "industry_code",
+        "established_on",
+        "registered_capital_wan",
+        "status",
+        "tags",
+    )
+
+
+def registry_rows(versions: ir.Table, as_of: ir.Table) -> ir.Table:
+    """The registry version (from `registry_versions`) known at each as-of date (any status)."""
+    j = _known_at(versions, as_of)
     return j.select(
         "as_of",
         "as_of_day",
