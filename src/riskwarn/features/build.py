@@ -149,7 +149,7 @@ def build_feature_file(
     catalog = catalog or load_catalog()
     engine = DuckDBEngine(con)
     try:
-        dates = sorted({_as_date(d) for d in as_of})
+        dates = _as_of_dates(as_of)
         path = path or _default_path(settings, catalog, [d.isoformat() for d in dates])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
@@ -189,7 +189,7 @@ def _write_matrix(
     engine.write_parquet(
         (chunk if keep_keys else chunk.drop(*KEYS) for chunks in batches for chunk in chunks),
         path,
-        _metadata(catalog, [d.isoformat() for d in sorted({_as_date(d) for d in as_of})]),
+        _metadata(catalog, [d.isoformat() for d in _as_of_dates(as_of)]),
         closing_metadata=lambda: _report_metadata(report),
     )
     # every step ran inside the write: a batch is built when the writer reaches it
@@ -214,9 +214,7 @@ def _build(
     tables are freed when the consumer asks for the next batch, so memory and spill stay
     those of one batch however many dates there are. `report` fills in as it goes.
     """
-    dates = sorted({_as_date(d) for d in as_of})
-    if not dates:
-        raise ValueError("as_of: give at least one as-of date")
+    dates = _as_of_dates(as_of)
     if batch_rows < 1:
         raise ValueError(f"batch_rows: {batch_rows} must be at least 1")
     for feed in FEEDS:
@@ -300,6 +298,14 @@ def _date_batches(dates: list[dt.date], subjects: int, batch_rows: int) -> list[
     """Consecutive as-of dates in groups of about `batch_rows` subject rows (at least one date)."""
     per = max(1, batch_rows // max(subjects, 1))
     return [dates[i : i + per] for i in range(0, len(dates), per)]
+
+
+def _as_of_dates(as_of: Sequence[Any]) -> list[dt.date]:
+    """The distinct as-of dates in order; at least one."""
+    dates = sorted({_as_date(d) for d in as_of})
+    if not dates:
+        raise ValueError("as_of: give at least one as-of date")
+    return dates
 
 
 def _as_date(d: Any) -> dt.date:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
-import pyarrow as pa
 
 from riskwarn.store.pit import as_of_cutoff
 
@@ -36,7 +35,6 @@ class Engine(Protocol):
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
     def release(self, table: Any) -> None: ...
-    def to_arrow(self, expr: Any) -> pa.Table: ...
     def write_parquet(
         self,
         exprs: Iterable[Any],
@@ -132,12 +130,6 @@ class DuckDBEngine:
         if name in self._temps:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self._temps.remove(name)
-
-    def to_arrow(self, expr: Any) -> pa.Table:
-        """Execute `expr` and return the result as Arrow (types kept: DECIMAL stays DECIMAL)."""
-        import ibis
-
-        return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
 
     def write_parquet(
         self,

@@ -37,6 +37,18 @@ __all__ = [
 
 
 TEXT_SCORES_TABLE = "text_scores"
+# the registry columns builders read (attributes, peer-group keys, status)
+_REGISTRY_COLUMNS = (
+    "entity_id",
+    "name",
+    "entity_type",
+    "region_code",
+    "industry_code",
+    "established_on",
+    "registered_capital_wan",
+    "status",
+    "tags",
+)
 _TEXT_SCORE_TYPES = {"is_spam": "boolean", "negativity": "float64", "risk_topics": "array<string>"}
 
 
@@ -102,39 +114,13 @@ def registry_versions(engine: Engine, index: ir.Table) -> ir.Table:
     Materialise it once per build; `registry_rows` picks the version known at each date.
     """
     v = versions_with_validity(engine, "entities", index)
-    return v.join(index, "entity_id").select(
-        "_sid",
-        "known_at",
-        "_valid_to",
-        "entity_id",
-        "name",
-        "entity_type",
-        "region_code",
-        "industry_code",
-        "established_on",
-        "registered_capital_wan",
-        "status",
-        "tags",
-    )
+    return v.join(index, "entity_id").select("_sid", "known_at", "_valid_to", *_REGISTRY_COLUMNS)
 
 
 def registry_rows(versions: ir.Table, as_of: ir.Table) -> ir.Table:
     """The registry version (from `registry_versions`) known at each as-of date (any status)."""
     j = _known_at(versions, as_of)
-    return j.select(
-        "as_of",
-        "as_of_day",
-        "_sid",
-        "entity_id",
-        "name",
-        "entity_type",
-        "region_code",
-        "industry_code",
-        "established_on",
-        "registered_capital_wan",
-        "status",
-        "tags",
-    )
+    return j.select("as_of", "as_of_day", "_sid", *_REGISTRY_COLUMNS)
 
 
 def _with_text_scores(engine: Engine, feed: str, v: ir.Table) -> ir.Table:
