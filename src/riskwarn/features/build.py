@@ -670,12 +670,14 @@ def _read_frame(path: Path, catalog: Catalog) -> pd.DataFrame:
             del part
             pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed buffers
         offset += len(rows)
-    df = pd.DataFrame(data, copy=False)
+    columns: dict[str, Any] = dict(data)
     for ind in catalog.indicators:
-        want = "float64" if ind.kind == "numeric" else object
-        if df[ind.id].dtype != want:
-            df[ind.id] = df[ind.id].astype(want)
-    return df
+        if ind.kind == "numeric":
+            columns[ind.id] = data[ind.id].astype("float64", copy=False)
+        else:  # said to be objects, or pandas infers its str dtype; converting back made a
+            # new Python string per row (2.2 GB at 6M subjects)
+            columns[ind.id] = pd.Series(data[ind.id], dtype=object, copy=False)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _numpy_column(column: pa.ChunkedArray) -> np.ndarray:
