@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from features_factory import Store, new_store
@@ -19,12 +20,11 @@ from riskwarn.features.build import (
     BUILD_ATTR,
     build_feature_file,
     build_features,
-    summarize_features,
-    summarize_table,
     write_feature_matrix,
 )
 from riskwarn.features.catalog import load_catalog
-from riskwarn.features.engines import DuckDBEngine
+from riskwarn.features.matrix_files import write_parquet
+from riskwarn.features.summary import summarize_features
 
 A, B, C = "91610000220522345A", "91110000600037341L", "91310115MA1K3BTP2B"
 D = dt.datetime
@@ -214,27 +214,25 @@ def test_write_feature_matrix_refuses_a_matrix_of_another_catalog(
         write_feature_matrix(df, get_settings(tmp_path), CATALOG)
 
 
-def test_engine_summary_equals_the_pandas_summary_of_the_same_matrix(
+def test_the_summary_streamed_with_the_file_equals_the_pandas_summary_of_the_frame(
     store: Store, tmp_path: Path
 ) -> None:
-    """Below the sampling threshold the engine's summary (`features build`) is exact: the same
-    coverage, missing share, moments and quantiles as the pandas one (training's)."""
+    """Below the sampling threshold the summary `features build` streams is exact: the same
+    coverage, missing share, moments, quantiles and top values as the pandas one (training's)."""
     store.add("penalties", D(2024, 2, 1, 2), record_id="P1", entity_id=A,
               decided_on=dt.date(2024, 1, 10), amount_yuan=Decimal("500.00"))  # fmt: skip
     store.add("penalties", D(2024, 3, 1, 2), record_id="P2", entity_id=B,
               decided_on=dt.date(2024, 2, 10), amount_yuan=Decimal("1200.00"))  # fmt: skip
-    df = build_features(store.con, [dt.date(2024, 3, 31), dt.date(2024, 4, 30)], CATALOG)
-    path = tmp_path / "m.parquet"
-    df.to_parquet(path)
-    engine = DuckDBEngine(store.con)
-    try:
-        got = summarize_table(engine, engine.parquet_table(path, "m"), CATALOG)
-    finally:
-        engine.close()
+    dates = [dt.date(2024, 3, 31), dt.date(2024, 4, 30)]
+    df = build_features(store.con, dates, CATALOG)
+    path = build_feature_file(store.con, dates, get_settings(tmp_path), CATALOG, batch_rows=1)
+    doc = json.loads(Path(f"{path.with_suffix('')}.summary.json").read_text())
+    got = pd.DataFrame(doc["indicators"])
     want = summarize_features(df, CATALOG)
     pd.testing.assert_frame_equal(
         got[want.columns].set_index("id"), want.set_index("id"), check_dtype=False, atol=1e-12
     )
+    assert doc["build"]["rows_per_as_of"] == {"2024-03-31": 2, "2024-04-30": 2}
 
 
 def test_file_and_frame_agree_in_rows_order_and_values_however_dates_are_batched(
@@ -264,16 +262,14 @@ def test_file_and_frame_agree_in_rows_order_and_values_however_dates_are_batched
     assert whole["pen_cnt_all"].tolist() == [1, 0, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2]
 
 
-def test_a_failed_write_raises_and_leaves_no_half_file(store: Store, tmp_path: Path) -> None:
-    engine = DuckDBEngine(store.con)
-    table = engine.as_of_table([dt.date(2024, 1, 1), dt.date(2024, 2, 1)])
+def test_a_failed_write_raises_and_leaves_no_half_file(tmp_path: Path) -> None:
+    batch = pa.RecordBatch.from_pydict({"as_of_day": [1], "_sid": [1], "x": [0.5]})
 
-    def chunks():  # type: ignore[no-untyped-def]
-        yield table
+    def readers():  # type: ignore[no-untyped-def]
+        yield pa.RecordBatchReader.from_batches(batch.schema, [batch])
         raise RuntimeError("the engine failed on the second chunk")
 
     target = tmp_path / "m.parquet"
     with pytest.raises(RuntimeError, match="second chunk"):
-        engine.write_parquet(chunks(), target, {})
-    engine.close()
+        write_parquet(readers(), target, {})
     assert not target.exists()

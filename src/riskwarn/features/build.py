@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskwarn.config import Settings
@@ -39,6 +38,7 @@ from riskwarn.features.expressions import (
     distinct_parts,
     filter_expr,
 )
+from riskwarn.features.matrix_files import read_spool, write_parquet, write_spool
 from riskwarn.features.pit_sources import (
     event_rows,
     prepared_versions,
@@ -46,18 +46,16 @@ from riskwarn.features.pit_sources import (
     registry_versions,
     subject_index,
 )
+from riskwarn.features.summary import MatrixSummary, summarize_features
 from riskwarn.progress import NullProgress, RowProgress
 
 __all__ = [
     "BATCH_ROWS",
     "INACTIVE_STATUSES",
     "BUILD_ATTR",
-    "SUMMARY_SAMPLE_ROWS",
     "build_feature_file",
     "build_features",
     "build_with_engine",
-    "summarize_table",
-    "summarize_features",
     "write_feature_matrix",
 ]
 
@@ -67,8 +65,6 @@ _EPOCH = dt.date(1970, 1, 1)
 _CHUNK_ROWS = 1_000_000  # subject rows the assembly joins per engine query
 # subject × as-of rows built at once: one date at 6M subjects, all twelve at 500k
 BATCH_ROWS = 6_000_000
-_READ_COLUMNS = 16  # columns of one row group converted at a time by _read_frame
-SUMMARY_SAMPLE_ROWS = 200_000  # summarize_table: quantiles from at most about this many rows
 _GROUP_KEY_SOURCES = {
     "industry_section": lambda r: r.industry_code.substr(0, 1),
     "industry_code": lambda r: r.industry_code,
@@ -109,19 +105,22 @@ def build_with_engine(
 ) -> pd.DataFrame:
     """`build_features` on any engine adapter (the seam for the Spark backend).
 
-    The matrix is spooled to a Parquet file in the engine's scratch directory and the
+    The matrix is spooled to an Arrow file in the engine's scratch directory and the
     engine closed before pandas reads it, so the engine's tables and the frame are never
     in memory together (at 6M subjects that was 12 GiB at peak instead of about 7).
     """
     catalog = catalog or load_catalog()
+    keys = _KeyOrder()
+    report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="riskwarn_matrix_", dir=engine.scratch_dir()) as tmp:
-        path = Path(tmp) / "matrix.parquet"
-        report = _write_matrix(
-            engine, as_of, catalog, entity_ids, progress, path, batch_rows, keep_keys=True
-        )
+        path = Path(tmp) / "matrix.arrow"
+        _write_matrix(
+            engine, as_of, catalog, entity_ids, progress, batch_rows, report,
+            lambda readers: write_spool(readers, path, on_batch=keys.add),
+        )  # fmt: skip
         engine.close()  # frees the engine's tables before pandas
         step_t = time.monotonic()
-        df = _read_frame(path, catalog)
+        df = read_spool(path, catalog, keys.place(), drop=KEYS)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
     report["rows"] = len(df)
     report["rows_per_as_of"] = {
@@ -153,20 +152,47 @@ def build_feature_file(
         path = path or _default_path(settings, catalog, [d.isoformat() for d in dates])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
-        report = _write_matrix(engine, dates, catalog, None, progress, tmp, batch_rows)
+        summary = MatrixSummary(catalog)
+        report: dict[str, Any] = {}
+
+        def write(readers: Iterable[pa.RecordBatchReader]) -> None:
+            meta = _metadata(catalog, [d.isoformat() for d in dates])
+            write_parquet(readers, tmp, meta, lambda: _report_metadata(report), KEYS, summary.add)
+
+        _write_matrix(engine, dates, catalog, None, progress, batch_rows, report, write)
         tmp.replace(path)
-        matrix = engine.parquet_table(path, "matrix")
-        counts = matrix.group_by("as_of").aggregate(n=matrix.count()).order_by("as_of")
-        per_date = {d.isoformat(): int(n) for d, n in engine.scalar_rows(counts)}
-        report.update(rows=sum(per_date.values()), rows_per_as_of=per_date)
+        report.update(rows=summary.rows, rows_per_as_of=summary.rows_per_as_of())
         step_t = time.monotonic()
-        summary = summarize_table(engine, matrix, catalog)
-        report["step_seconds"]["summary"] = round(time.monotonic() - step_t, 3)
+        table = summary.frame()
+        steps = report["step_seconds"]
+        steps["summary"] = round(summary.seconds + time.monotonic() - step_t, 3)
+        steps["assemble_write"] = round(steps["assemble_write"] - summary.seconds, 3)
         report["seconds"] = round(time.monotonic() - report.pop("_t0"), 3)
-        _write_summary(path, summary, catalog, report)
+        _write_summary(path, table, catalog, report)
         return path
     finally:
         engine.close()
+
+
+class _KeyOrder:
+    """Collects the keys of the spooled rows; `place()` gives each row its place in
+    (as_of, entity_id) order (the subject index follows entity_id, so the keys sort it).
+    """
+
+    def __init__(self) -> None:
+        self.days: list[np.ndarray] = []
+        self.sids: list[np.ndarray] = []
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.days.append(batch.column("as_of_day").to_numpy())
+        self.sids.append(batch.column("_sid").to_numpy())
+
+    def place(self) -> np.ndarray:
+        days = np.concatenate(self.days) if self.days else np.empty(0, "int32")
+        order = np.lexsort((np.concatenate(self.sids) if self.sids else days, days))
+        place = np.empty_like(order)
+        place[order] = np.arange(len(order))
+        return place
 
 
 def _write_matrix(
@@ -175,27 +201,19 @@ def _write_matrix(
     catalog: Catalog,
     entity_ids: Sequence[str] | None,
     progress: bool,
-    path: Path,
     batch_rows: int,
-    keep_keys: bool = False,
-) -> dict[str, Any]:
-    """Build every batch of as-of dates and stream its chunks into one Parquet file (with the
-    catalog version, dates and build report as metadata); return the build report.
-    `keep_keys` keeps the integer keys (as_of_day, _sid), by which `_read_frame` sorts.
+    report: dict[str, Any],
+    write: Callable[[Iterable[pa.RecordBatchReader]], None],
+) -> None:
+    """Build every batch of as-of dates and hand its chunks, as Arrow readers with the keys
+    (as_of_day, _sid), to `write`; `report` fills in with the build report.
     """
-    report: dict[str, Any] = {}
     batches = _build(engine, as_of, catalog, entity_ids, progress, report, batch_rows)
     step_t = time.monotonic()
-    engine.write_parquet(
-        (chunk if keep_keys else chunk.drop(*KEYS) for chunks in batches for chunk in chunks),
-        path,
-        _metadata(catalog, [d.isoformat() for d in _as_of_dates(as_of)]),
-        closing_metadata=lambda: _report_metadata(report),
-    )
+    write(engine.arrow_readers(chunk for chunks in batches for chunk in chunks))
     # every step ran inside the write: a batch is built when the writer reaches it
     steps = report["step_seconds"]
     steps["assemble_write"] = round(time.monotonic() - step_t - sum(steps.values()), 3)
-    return report
 
 
 def _build(
@@ -639,58 +657,6 @@ def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.T
     return t.select("entity_id", "as_of", *catalog.ids, *KEYS)
 
 
-def _read_frame(path: Path, catalog: Catalog) -> pd.DataFrame:
-    """The spooled matrix as pandas in (as_of, entity_id) order, keys dropped.
-
-    The keys are read first and give each row its place (the subject index follows
-    entity_id order, so the integer keys sort it); then a few columns of one row group at
-    a time are converted and scattered into preallocated columns, so the frame is held
-    about once (converting the whole file, then sorting, peaked at 10.8 GiB for the 5 GiB
-    frame of 6M subjects). Numbers are float64 with NaN for missing; text and dates are
-    objects.
-    """
-    file = pq.ParquetFile(path)
-    keys = file.read(columns=list(KEYS))
-    order = np.lexsort((keys["_sid"].to_numpy(), keys["as_of_day"].to_numpy()))
-    place = np.empty_like(order)
-    place[order] = np.arange(len(order))
-    schema = file.schema_arrow
-    names = [n for n in schema.names if n not in KEYS]
-    data = {
-        n: np.empty(len(order), "float64" if pa.types.is_floating(schema.field(n).type) else object)
-        for n in names
-    }
-    offset = 0
-    for i in range(file.num_row_groups):
-        rows = place[offset : offset + file.metadata.row_group(i).num_rows]
-        for first in range(0, len(names), _READ_COLUMNS):
-            part = file.read_row_group(i, columns=names[first : first + _READ_COLUMNS])
-            for name in part.column_names:
-                data[name][rows] = _numpy_column(part.column(name))
-            del part
-            pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed buffers
-        offset += len(rows)
-    columns: dict[str, Any] = dict(data)
-    for ind in catalog.indicators:
-        if ind.kind == "numeric":
-            columns[ind.id] = data[ind.id].astype("float64", copy=False)
-        else:  # said to be objects, or pandas infers its str dtype; converting back made a
-            # new Python string per row (2.2 GB at 6M subjects)
-            columns[ind.id] = pd.Series(data[ind.id], dtype=object, copy=False)
-    return pd.DataFrame(columns, copy=False)
-
-
-def _numpy_column(column: pa.ChunkedArray) -> np.ndarray:
-    """One Arrow column as NumPy: floats with NaN for nulls; other types as objects that
-    share one Python object per distinct value (None for nulls).
-    """
-    if pa.types.is_floating(column.type):
-        return column.to_numpy()
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
-    return values[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
-
-
 def _text_report(ctx: _Context, dates: ir.Table) -> dict[str, Any]:
     """Per as-of date: texts known but not linked to a subject, and texts not yet scored."""
     out: dict[str, Any] = {"unlinked": {}, "unscored": {}}
@@ -708,99 +674,6 @@ def _text_report(ctx: _Context, dates: ir.Table) -> dict[str, Any]:
                 out["unlinked"].setdefault(as_of, {})[feed] = int(unlinked)
             out["unscored"].setdefault(as_of, {})[feed] = int(unscored)
     return out
-
-
-def summarize_features(df: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """One row per indicator: coverage (non-fill values), missing share, mean and quantiles."""
-    rows = []
-    n = max(len(df), 1)
-    for ind in catalog.indicators:
-        s = df[ind.id]
-        row: dict[str, Any] = {
-            "id": ind.id, "label_zh": ind.label_zh, "label_en": ind.label_en,
-            "family": ind.family, "kind": ind.kind,
-            "missing_share": float(s.isna().sum()) / n,
-        }  # fmt: skip
-        present = s.notna() if ind.fill is None else s.notna() & (s != ind.fill)
-        row["coverage"] = float(present.sum()) / n
-        if ind.kind == "numeric":
-            x = s.dropna().to_numpy(dtype="float64")
-            qs = np.quantile(x, [0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]) if len(x) else [np.nan] * 7
-            row.update(
-                mean=float(x.mean()) if len(x) else np.nan, std=float(x.std()) if len(x) else np.nan
-            )
-            row.update(
-                dict(
-                    zip(
-                        ["min", "p25", "p50", "p75", "p90", "p99", "max"],
-                        map(float, qs),
-                        strict=True,
-                    )
-                )
-            )
-        else:
-            top = s.value_counts().head(5)
-            row["top_values"] = "; ".join(f"{k}={v}" for k, v in top.items())
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def summarize_table(engine: Engine, table: ir.Table, catalog: Catalog) -> pd.DataFrame:
-    """`summarize_features` computed by the engine over a materialised matrix.
-
-    Counts, mean, std, min and max are over every row; quantiles are exact (as
-    `summarize_features` computes them) up to SUMMARY_SAMPLE_ROWS rows, and above that come
-    from a seeded random sample of about that many rows: exact quantiles of the whole matrix
-    would hold every value of every column in memory, and approximate ones over millions of
-    rows were most of the summary's cost.
-    """
-    n = engine.scalar_rows(table.aggregate(n=table.count()))[0][0]
-    sample = table if n <= SUMMARY_SAMPLE_ROWS else table.sample(SUMMARY_SAMPLE_ROWS / n, seed=0)
-    aggs: dict[str, Any] = {}
-    quantiles: dict[str, Any] = {}
-    qs = [0.25, 0.5, 0.75, 0.9, 0.99]
-    for ind in catalog.indicators:
-        col = table[ind.id]
-        present = col.notnull() if ind.fill is None else col.notnull() & (col != ind.fill)
-        aggs[f"{ind.id}__missing"] = col.isnull().sum()
-        aggs[f"{ind.id}__present"] = present.sum()
-        if ind.kind == "numeric":
-            aggs[f"{ind.id}__mean"] = col.mean()
-            aggs[f"{ind.id}__std"] = col.std(how="pop")
-            aggs[f"{ind.id}__min"] = col.min()
-            aggs[f"{ind.id}__max"] = col.max()
-            quantiles[f"{ind.id}__q"] = sample[ind.id].quantile(qs)
-    [values] = engine.scalar_rows(table.aggregate(**aggs))
-    got = dict(zip(aggs, values, strict=True))
-    if quantiles:
-        [values] = engine.scalar_rows(sample.aggregate(**quantiles))
-        got.update(zip(quantiles, values, strict=True))
-    rows = []
-    for ind in catalog.indicators:
-        row: dict[str, Any] = {
-            "id": ind.id, "label_zh": ind.label_zh, "label_en": ind.label_en,
-            "family": ind.family, "kind": ind.kind,
-            "missing_share": (got[f"{ind.id}__missing"] or 0) / max(n, 1),
-            "coverage": (got[f"{ind.id}__present"] or 0) / max(n, 1),
-        }  # fmt: skip
-        if ind.kind == "numeric":
-            q = got[f"{ind.id}__q"] or [None] * len(qs)
-            row.update(
-                mean=got[f"{ind.id}__mean"], std=got[f"{ind.id}__std"], min=got[f"{ind.id}__min"]
-            )
-            row.update(dict(zip(["p25", "p50", "p75", "p90", "p99"], q, strict=True)))
-            row["max"] = got[f"{ind.id}__max"]
-        else:
-            col = table[ind.id]
-            top = (
-                table.group_by(col.name("v"))
-                .aggregate(c=table.count())
-                .order_by(ibis.desc("c"))
-                .limit(5)
-            )
-            row["top_values"] = "; ".join(f"{v}={c}" for v, c in engine.scalar_rows(top))
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def _default_path(settings: Settings, catalog: Catalog, dates: list[str]) -> Path:

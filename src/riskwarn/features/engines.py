@@ -1,7 +1,7 @@
 """Engine adapters: the only engine-specific code of the feature builders.
 
 Builders speak Ibis; an adapter gives them tables, a small as-of table, a way to
-materialise an intermediate result and a way to fetch the output as Arrow. The
+materialise an intermediate result and a way to stream the output as Arrow. The
 DuckDB adapter works on an open store connection. (A Spark adapter, with the same
 methods, belongs to the scale issue.)
 """
@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from riskwarn.store.pit import as_of_cutoff
 
 __all__ = ["DuckDBEngine", "Engine"]
 
 _EPOCH = dt.date(1970, 1, 1)
-_ROW_GROUP = 1_000_000  # rows per Parquet row group written by write_parquet
+_BATCH_ROWS = 1_000_000  # rows per Arrow batch of arrow_readers (a Parquet row group each)
 _counter = itertools.count()
 # the optimizer that may swap a join's sides; see DuckDBEngine
 _KEEP_BUILD_SIDE = "build_side_probe_side"
@@ -35,13 +36,7 @@ class Engine(Protocol):
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
     def release(self, table: Any) -> None: ...
-    def write_parquet(
-        self,
-        exprs: Iterable[Any],
-        path: Path,
-        metadata: dict[str, str],
-        closing_metadata: Callable[[], dict[str, str]] | None = None,
-    ) -> None: ...
+    def arrow_readers(self, exprs: Iterable[Any]) -> Iterator[pa.RecordBatchReader]: ...
     def scratch_dir(self) -> Path | None: ...
     def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
@@ -131,48 +126,17 @@ class DuckDBEngine:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self._temps.remove(name)
 
-    def write_parquet(
-        self,
-        exprs: Iterable[Any],
-        path: Path,
-        metadata: dict[str, str],
-        closing_metadata: Callable[[], dict[str, str]] | None = None,
-    ) -> None:
-        """Write the rows of `exprs` (chunks of one result) into one Parquet file, in no
-        particular order. `metadata` goes into the Arrow schema; `closing_metadata()`, called
-        at the end (e.g. a report of the work the chunks did), only into the file's key/value
-        metadata (`pyarrow.parquet.read_metadata`). A file not finished is deleted.
-
-        One chunk query runs at a time, streamed as Arrow record batches (≤ `_ROW_GROUP`
-        rows, one row group each): a single COPY of their UNION ALL would let DuckDB build
-        every chunk's join tables first (it spilled GBs). `exprs` may be a generator that
-        builds more work between chunks. (Writing in a second thread did not pay: the
-        engine already keeps both cores busy, and chunks in flight cost memory.)
+    def arrow_readers(self, exprs: Iterable[Any]) -> Iterator[pa.RecordBatchReader]:
+        """Run `exprs` (chunks of one result) one at a time, each streamed as Arrow record
+        batches of at most `_BATCH_ROWS` rows. A single query over their UNION ALL would
+        let DuckDB build every chunk's join tables first (it spilled GBs). `exprs` may be a
+        generator that builds more work between chunks; a reader is valid until the next.
+        (Consuming them in a second thread did not pay: the engine keeps both cores busy.)
         """
         import ibis
-        import pyarrow.parquet as pq
 
-        writer = None
-        try:
-            for expr in exprs:
-                sql = ibis.to_sql(expr, dialect="duckdb")
-                reader = self.con.sql(sql).to_arrow_reader(_ROW_GROUP)
-                if writer is None:
-                    meta = {**(reader.schema.metadata or {}), **metadata}
-                    writer = pq.ParquetWriter(
-                        path, reader.schema.with_metadata(meta), compression="zstd"
-                    )
-                for batch in reader:
-                    writer.write_batch(batch)
-            if writer is not None:
-                if closing_metadata is not None:
-                    writer.add_key_value_metadata(closing_metadata())
-                writer.close()
-                writer = None
-        finally:
-            if writer is not None:
-                writer.close()
-                path.unlink(missing_ok=True)
+        for expr in exprs:
+            yield self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(_BATCH_ROWS)
 
     def scratch_dir(self) -> Path | None:
         """DuckDB's spill directory (created if missing), for files a build spools."""

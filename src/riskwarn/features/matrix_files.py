@@ -1,0 +1,160 @@
+"""The feature matrix on disk: the Parquet file `features build` writes, and the Arrow IPC
+spool through which `build_features` hands the engine's result to pandas.
+
+Both are written from a stream of Arrow record batch readers (one per assembled chunk, see
+`Engine.arrow_readers`), so a matrix bigger than memory passes through a batch at a time.
+A file not finished is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from riskwarn.features.catalog import Catalog
+
+__all__ = ["read_spool", "write_parquet", "write_spool"]
+
+_READ_COLUMNS = 16  # columns of one spooled batch converted at a time by read_spool
+Observer = Callable[[pa.RecordBatch], None]
+
+
+@contextmanager
+def _removed_on_error(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _batches(
+    readers: Iterable[pa.RecordBatchReader], on_batch: Observer | None
+) -> Iterable[tuple[pa.Schema, pa.RecordBatch | None]]:
+    """(schema, batch) of every batch; (schema, None) for a reader with no rows."""
+    for reader in readers:
+        empty = True
+        for batch in reader:
+            empty = False
+            if on_batch is not None:
+                on_batch(batch)
+            yield reader.schema, batch
+        if empty:
+            yield reader.schema, None
+
+
+def write_parquet(
+    readers: Iterable[pa.RecordBatchReader],
+    path: Path,
+    metadata: dict[str, str],
+    closing_metadata: Callable[[], dict[str, str]] | None = None,
+    drop: Sequence[str] = (),
+    on_batch: Observer | None = None,
+) -> None:
+    """Write every reader's rows into one zstd Parquet file, each batch a row group.
+
+    `metadata` goes into the Arrow schema; `closing_metadata()`, called at the end (e.g. a
+    report of the work the readers did), into the file's key/value metadata only. `on_batch`
+    sees each whole batch before the `drop` columns are left out of the file.
+    """
+    writer = None
+    with _removed_on_error(path):
+        try:
+            for schema, batch in _batches(readers, on_batch):
+                if writer is None:
+                    kept = pa.schema([f for f in schema if f.name not in drop])
+                    meta = {**(schema.metadata or {}), **metadata}
+                    writer = pq.ParquetWriter(path, kept.with_metadata(meta), compression="zstd")
+                if batch is not None:
+                    writer.write_batch(batch.drop_columns(list(drop)) if drop else batch)
+            if writer is not None and closing_metadata is not None:
+                writer.add_key_value_metadata(closing_metadata())
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def write_spool(
+    readers: Iterable[pa.RecordBatchReader], path: Path, on_batch: Observer | None = None
+) -> None:
+    """Write every reader's rows into one Arrow IPC file (zstd buffers): for a matrix that is
+    read back once, it writes about three times faster than Parquet (at 6M subjects 3.7 s
+    against 10.4 s) and reads as fast.
+    """
+    options = ipc.IpcWriteOptions(compression="zstd")
+    writer = None
+    with _removed_on_error(path), pa.OSFile(str(path), "wb") as sink:
+        try:
+            for schema, batch in _batches(readers, on_batch):
+                if writer is None:
+                    writer = ipc.new_file(sink, schema, options=options)
+                if batch is not None:
+                    writer.write_batch(batch)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def read_spool(
+    path: Path, catalog: Catalog, place: np.ndarray, drop: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The spooled matrix as pandas, row i of the file at row `place[i]`, `drop` left out.
+
+    A few columns of one batch at a time are converted and scattered into preallocated
+    columns, so the frame is held about once (converting the whole file, then sorting,
+    peaked at 10.8 GiB for the 5 GiB frame of 6M subjects). Numeric indicators are float64
+    with NaN for missing; text indicators and dates are objects (one Python object per
+    distinct value); other text columns (entity_id) get pandas' string dtype.
+    """
+    with pa.memory_map(str(path)) as source:
+        schema = ipc.open_file(source).schema
+        names = [n for n in schema.names if n not in drop]
+        data = {
+            n: np.empty(len(place), _numpy_dtype(schema.field(n).type))
+            for n in names
+        }  # fmt: skip
+        offset = 0
+        for first in range(0, len(names), _READ_COLUMNS):
+            group = names[first : first + _READ_COLUMNS]
+            fields = [schema.get_field_index(n) for n in group]
+            reader = ipc.open_file(source, options=ipc.IpcReadOptions(included_fields=fields))
+            offset = 0
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                rows = place[offset : offset + batch.num_rows]
+                for name in group:
+                    data[name][rows] = _numpy_column(batch.column(name))
+                offset += batch.num_rows
+                del batch
+        if offset != len(place):
+            raise ValueError(f"{path}: {offset} rows, but {len(place)} places")
+    columns: dict[str, Any] = dict(data)
+    for ind in catalog.indicators:
+        if ind.kind != "numeric":  # said to be objects, or pandas infers its str dtype; a
+            # conversion back made a new Python string per row (2.2 GB at 6M subjects)
+            columns[ind.id] = pd.Series(data[ind.id], dtype=object, copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _numpy_dtype(t: pa.DataType) -> Any:
+    return "float64" if pa.types.is_floating(t) else object
+
+
+def _numpy_column(column: pa.Array) -> np.ndarray:
+    """One Arrow column as NumPy: floats with NaN for nulls; other types as objects that
+    share one Python object per distinct value (None for nulls).
+    """
+    if pa.types.is_floating(column.type):
+        return column.to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(column)
+    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return values[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
