@@ -106,8 +106,11 @@ class MatrixSummary:
         self._counts: dict[str, Counter[Any]] = {
             i.id: Counter() for i in catalog.indicators if i.kind != "numeric"
         }
-        self._sample: dict[str, np.ndarray] = {k: np.empty(0) for k in self._moments}
-        self._sample_hash = np.empty(0, dtype=np.uint64)
+        # the quantile sample: candidate rows, trimmed to the smallest hashes by _compact
+        self._pending: dict[str, list[np.ndarray]] = {k: [np.empty(0)] for k in self._moments}
+        self._pending_hash: list[np.ndarray] = [np.empty(0, dtype=np.uint64)]
+        self._pending_rows = 0
+        self._threshold = np.uint64(np.iinfo(np.uint64).max)  # hashes below it may get in
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Fold one batch (keys, as_of, entity_id and every indicator column) in."""
@@ -143,25 +146,46 @@ class MatrixSummary:
         self._present[ind.id] += len(col) - col.null_count - _count_of(col, ind.fill)
 
     def _add_sample(self, batch: pa.RecordBatch, hashes: np.ndarray) -> None:
-        full = len(self._sample_hash) >= self.sample_rows
-        take = np.flatnonzero(hashes < self._sample_hash.max()) if full else np.arange(len(hashes))
+        """Keep the batch's rows that may be among the `sample_rows` smallest hashes so far
+        (at most that many); `_compact` trims the candidates once they are twice as many."""
+        take = np.flatnonzero(hashes < self._threshold)
+        if len(take) > self.sample_rows:
+            take = take[np.argpartition(hashes[take], self.sample_rows)[: self.sample_rows]]
         if not len(take):
             return
-        merged = np.concatenate([self._sample_hash, hashes[take]])
+        self._pending_hash.append(hashes[take])
+        index = pa.array(take)
+        for name, parts in self._pending.items():
+            parts.append(batch.column(name).take(index).to_numpy(zero_copy_only=False))
+        self._pending_rows += len(take)
+        if self._pending_rows > 2 * self.sample_rows:
+            self._compact()
+
+    def _compact(self) -> None:
+        if len(self._pending_hash) == 1 and self._pending_rows <= self.sample_rows:
+            return  # already compact
+        merged = np.concatenate(self._pending_hash)
         keep = (
             np.argpartition(merged, self.sample_rows)[: self.sample_rows]
             if len(merged) > self.sample_rows
             else np.arange(len(merged))
         )
-        self._sample_hash = merged[keep]
-        for name in self._sample:
-            x = batch.column(name).take(pa.array(take)).to_numpy(zero_copy_only=False)
-            self._sample[name] = np.concatenate([self._sample[name], x.astype("float64")])[keep]
+        self._pending_hash = [merged[keep]]
+        for name, parts in self._pending.items():
+            self._pending[name] = [np.concatenate(parts).astype("float64", copy=False)[keep]]
+        self._pending_rows = len(keep)
+        if len(keep) >= self.sample_rows:  # full: only smaller hashes can still get in
+            self._threshold = self._pending_hash[0].max()
 
     @property
     def sampled(self) -> int:
         """Rows in the quantile sample: min(rows, sample_rows)."""
-        return len(self._sample_hash)
+        self._compact()
+        return self._pending_rows
+
+    def _sample(self, name: str) -> np.ndarray:
+        self._compact()
+        return self._pending[name][0]
 
     def rows_per_as_of(self) -> dict[str, int]:
         """Rows per as-of date (ISO), in date order."""
@@ -179,7 +203,7 @@ class MatrixSummary:
             row["coverage"] = self._present[ind.id] / n
             if ind.kind == "numeric":
                 m = self._moments[ind.id]
-                x = self._sample[ind.id]
+                x = self._sample(ind.id)
                 x = x[~np.isnan(x)]
                 qs = np.quantile(x, _QUANTILES) if len(x) else [np.nan] * len(_QUANTILES)
                 row.update(dict(zip(_Q_NAMES, map(float, qs), strict=True)))
