@@ -184,8 +184,9 @@ class _KeyOrder:
         self.sids: list[np.ndarray] = []
 
     def add(self, batch: pa.RecordBatch) -> None:
-        self.days.append(batch.column("as_of_day").to_numpy())
-        self.sids.append(batch.column("_sid").to_numpy())
+        # copies: a view would keep the engine's whole batch alive (5 GB at 6M subjects)
+        self.days.append(batch.column("as_of_day").to_numpy().copy())
+        self.sids.append(batch.column("_sid").to_numpy().copy())
 
     def place(self) -> np.ndarray:
         days = np.concatenate(self.days) if self.days else np.empty(0, "int32")

@@ -135,6 +135,7 @@ def read_spool(
                     data[name][rows] = _numpy_column(batch.column(name))
                 offset += batch.num_rows
                 del batch
+            pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed buffers
         if offset != len(place):
             raise ValueError(f"{path}: {offset} rows, but {len(place)} places")
     columns: dict[str, Any] = dict(data)
