@@ -120,7 +120,7 @@ def build_with_engine(
         )  # fmt: skip
         engine.close()  # frees the engine's tables before pandas
         step_t = time.monotonic()
-        df = read_spool(path, catalog, keys.place(), drop=KEYS)
+        df = read_spool(path, catalog, keys.order(), drop=KEYS)
     report["step_seconds"]["fetch"] = round(time.monotonic() - step_t, 3)
     report["rows"] = len(df)
     report["rows_per_as_of"] = {
@@ -175,8 +175,8 @@ def build_feature_file(
 
 
 class _KeyOrder:
-    """Collects the keys of the spooled rows; `place()` gives each row its place in
-    (as_of, entity_id) order (the subject index follows entity_id, so the keys sort it).
+    """Collects the keys of the spooled rows; `order()` lists the file's rows in (as_of,
+    entity_id) order (the subject index follows entity_id, so the keys sort it).
     """
 
     def __init__(self) -> None:
@@ -188,12 +188,10 @@ class _KeyOrder:
         self.days.append(batch.column("as_of_day").to_numpy().copy())
         self.sids.append(batch.column("_sid").to_numpy().copy())
 
-    def place(self) -> np.ndarray:
-        days = np.concatenate(self.days) if self.days else np.empty(0, "int32")
-        order = np.lexsort((np.concatenate(self.sids) if self.sids else days, days))
-        place = np.empty_like(order)
-        place[order] = np.arange(len(order))
-        return place
+    def order(self) -> np.ndarray:
+        if not self.days:
+            return np.empty(0, "int64")
+        return np.lexsort((np.concatenate(self.sids), np.concatenate(self.days)))
 
 
 def _write_matrix(
