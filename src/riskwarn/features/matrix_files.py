@@ -8,7 +8,8 @@ A file not finished is deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,17 +40,27 @@ def _removed_on_error(path: Path):  # type: ignore[no-untyped-def]
 
 def _batches(
     readers: Iterable[pa.RecordBatchReader], on_batch: Observer | None
-) -> Iterable[tuple[pa.Schema, pa.RecordBatch | None]]:
-    """(schema, batch) of every batch; (schema, None) for a reader with no rows."""
-    for reader in readers:
-        empty = True
-        for batch in reader:
-            empty = False
-            if on_batch is not None:
-                on_batch(batch)
-            yield reader.schema, batch
-        if empty:
-            yield reader.schema, None
+) -> Iterator[tuple[pa.Schema, pa.RecordBatch | None]]:
+    """(schema, batch) of every batch; (schema, None) for a reader with no rows.
+
+    `on_batch` runs on a second thread while the caller writes the same batch, one batch
+    at a time (the writer and the summary are each single-threaded, and the engine waits
+    for both); its errors surface here.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="riskwarn_on_batch") as pool:
+        pending: Future[None] | None = None
+        for reader in readers:
+            empty = True
+            for batch in reader:
+                empty = False
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(on_batch, batch) if on_batch is not None else None
+                yield reader.schema, batch
+            if empty:
+                yield reader.schema, None
+        if pending is not None:
+            pending.result()
 
 
 def write_parquet(
