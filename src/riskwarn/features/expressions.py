@@ -167,6 +167,8 @@ def distinct_parts(t: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
         first = members[0]
         age = _age(t, first)
         keep = filter_expr(t, first.filter) & t[column].notnull() & (age >= 0).fill_null(False)
+        if all(m.window for m in members):  # older values count in no member's window
+            keep = keep & (age < max(m.window for m in members)).fill_null(False)  # type: ignore[type-var]
         pre = t.filter(keep).group_by([*KEYS, column]).aggregate(_min_age=age.min())
         out.append(
             pre.group_by(list(KEYS)).aggregate(
