@@ -7,8 +7,8 @@ over the six event feeds (about 5 % of records corrected by a later version, tex
 scores for complaints and sentiment), then runs, each in a fresh process:
   floor   a bare DuckDB GROUP BY: five windowed aggregates per subject over all events
   one       build_features (a DataFrame) for one as-of date
-  one_file  build_feature_file (Parquet, as `riskwarn features build`) for one as-of date
-  twelve    build_feature_file (Parquet written by the engine) for 12 monthly as-of dates
+  one_file  build_feature_file (Parquet + summary, as `riskwarn features build`) for one date
+  twelve    build_feature_file for 12 monthly as-of dates
 and prints rows/s, wall time and peak RSS of each.
 """
 
@@ -214,7 +214,7 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
             df = build_features(con, dates, progress=True)
             out = len(df)
             steps = df.attrs["riskwarn_build"]["step_seconds"]
-        else:  # streamed to Parquet by the engine, as `riskwarn features build` does
+        else:  # streamed to Parquet, as `riskwarn features build` does
             one = phase == "one_file"
             dates = [dt.date(2024, 12, 31)] if one else [dt.date(2024, m, 1) for m in range(1, 13)]
             target = path.parent / ("matrix_1.parquet" if one else "matrix_12.parquet")

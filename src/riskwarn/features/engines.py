@@ -38,7 +38,6 @@ class Engine(Protocol):
     def release(self, table: Any) -> None: ...
     def arrow_readers(self, exprs: Iterable[Any]) -> Iterator[pa.RecordBatchReader]: ...
     def scratch_dir(self) -> Path | None: ...
-    def parquet_table(self, path: Path, label: str) -> Any: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
 
@@ -66,7 +65,6 @@ class DuckDBEngine:
         self.backend = ibis.duckdb.from_connection(con)
         self._prefix = f"_rw_feat_{next(_counter)}_"
         self._temps: list[str] = []
-        self._views: list[str] = []
         [(self._insertion_order,)] = con.execute(
             "SELECT current_setting('preserve_insertion_order')"
         ).fetchall()
@@ -146,14 +144,6 @@ class DuckDBEngine:
         Path(temp).mkdir(parents=True, exist_ok=True)
         return Path(temp)
 
-    def parquet_table(self, path: Path, label: str) -> Any:
-        """An Ibis table over a Parquet file (a temp view; the file is not loaded)."""
-        name = self._name(label)
-        quoted = "'" + str(path).replace("'", "''") + "'"
-        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({quoted})")
-        self._views.append(name)
-        return self.table(name)
-
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]:
         """Execute a small expression and return its rows as tuples."""
         import ibis
@@ -162,9 +152,6 @@ class DuckDBEngine:
 
     def close(self) -> None:
         """Drop this engine's temp tables (the connection stays open)."""
-        for name in reversed(self._views):
-            self.con.execute(f"DROP VIEW IF EXISTS {name}")
-        self._views.clear()
         for name in reversed(self._temps):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self._temps.clear()

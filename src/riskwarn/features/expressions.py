@@ -157,7 +157,7 @@ def distinct_parts(t: ir.Table, inds: list[Indicator]) -> list[ir.Table]:
     A value counts in a window of N days when the youngest event carrying it is younger
     than N days, so: per (as_of_day, _sid, value) the minimum age, then per (as_of_day, _sid)
     how many values have a minimum age < N. Indicators sharing filter and column share
-    the first GROUP BY.
+    the first GROUP BY, which skips events older than their longest window.
     """
     groups: dict[tuple, list[Indicator]] = {}
     for ind in inds:
