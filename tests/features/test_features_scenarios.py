@@ -260,6 +260,11 @@ def test_file_and_frame_agree_in_rows_order_and_values_however_dates_are_batched
     pd.testing.assert_frame_equal(from_file, whole)
     # entity_id order is B, C, A; A's second penalty is on 10 April
     assert whole["pen_cnt_all"].tolist() == [1, 0, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2]
+    # what training and scoring rely on: floats, text indicators as objects, string ids
+    for ind in CATALOG.indicators:
+        assert whole[ind.id].dtype == ("float64" if ind.kind == "numeric" else object), ind.id
+    assert pd.api.types.is_string_dtype(whole["entity_id"])
+    assert all(isinstance(d, dt.date) for d in whole["as_of"])
 
 
 def test_a_failed_write_raises_and_leaves_no_half_file(tmp_path: Path) -> None:
