@@ -21,7 +21,8 @@ from riskwarn.features.catalog import Catalog, Indicator
 
 __all__ = ["SUMMARY_SAMPLE_ROWS", "MatrixSummary", "summarize_features"]
 
-SUMMARY_SAMPLE_ROWS = 200_000  # MatrixSummary: quantiles from at most this many rows
+SUMMARY_SAMPLE_ROWS = 100_000  # MatrixSummary: quantiles from at most this many rows (about
+# 190 MB of RSS at 98 numeric columns, with candidates; 200,000 took 530)
 _QUANTILES = [0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]
 _Q_NAMES = ["min", "p25", "p50", "p75", "p90", "p99", "max"]
 _EPOCH = dt.date(1970, 1, 1)
