@@ -9,6 +9,7 @@ import pytest
 
 from riskwarn.errors import StoreError
 from riskwarn.features.text import scorer_version, update_text_scores
+from riskwarn.features.text.scores import has_pending_texts
 from riskwarn.store.schema import create_schema
 from riskwarn.store.text_scores import create_text_scores
 
@@ -129,3 +130,19 @@ def test_a_store_without_feed_tables_is_refused(tmp_path):
     create_text_scores(con)
     with pytest.raises(StoreError, match="v_complaints"):
         update_text_scores(con, progress=False)
+
+
+def test_pending_texts_are_seen_until_scored_also_on_a_read_only_connection(model, store, tmp_path):
+    assert has_pending_texts(store)  # versions, and no text_scores table yet
+    update_text_scores(store, progress=False)
+    assert not has_pending_texts(store)
+    store.execute(INSERT_POST, _post("S1", "2024-05", None, "工资已补发", 1))
+    assert has_pending_texts(store)  # a later delivery's version of a scored record
+    assert update_text_scores(store, progress=False) == 1
+    store.execute(INSERT_COMPLAINT, _complaint("C4", "2024-04", "又是变质食品", 4))
+    store.close()
+    read_only = duckdb.connect(str(tmp_path / "riskwarn.duckdb"), read_only=True)
+    try:  # a new record in a delivery already scored, seen without opening for writing
+        assert has_pending_texts(read_only)
+    finally:
+        read_only.close()

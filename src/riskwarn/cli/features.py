@@ -21,10 +21,18 @@ def _open_store(settings):  # type: ignore[no-untyped-def]
 
 
 def score_pending_texts(settings) -> int:  # type: ignore[no-untyped-def]
-    """Score the complaint/sentiment versions not yet in text_scores (sentiment indicators read them)."""
+    """Score the complaint/sentiment versions not yet in text_scores (sentiment indicators read
+    them); the store is opened for writing only when there is something to score."""
     from riskwarn.features.text import update_text_scores
+    from riskwarn.features.text.scores import has_pending_texts
     from riskwarn.store import connect
 
+    con = connect(settings, read_only=True)
+    try:
+        if not has_pending_texts(con):
+            return 0
+    finally:
+        con.close()
     con = connect(settings)
     try:
         return update_text_scores(con, progress=True)

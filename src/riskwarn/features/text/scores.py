@@ -21,7 +21,7 @@ from riskwarn.progress import RowProgress
 from riskwarn.store.schema import version_table
 from riskwarn.store.text_scores import TEXT_FEEDS, create_text_scores
 
-__all__ = ["pending_versions_sql", "update_text_scores"]
+__all__ = ["has_pending_texts", "pending_versions_sql", "update_text_scores"]
 
 
 def _body_sql(columns: tuple[str, ...]) -> str:
@@ -33,15 +33,49 @@ def _body_sql(columns: tuple[str, ...]) -> str:
 
 
 def pending_versions_sql(feed: str) -> str:
-    """SQL of (record_id, delivery_id, body) for the versions of `feed` not yet scored."""
+    """SQL of (record_id, delivery_id, body) for the versions of `feed` not yet scored, among
+    those of the deliveries in the list parameter $deliveries (see `_pending_deliveries`)."""
     return (
         f"SELECT v.record_id, v.delivery_id, {_body_sql(TEXT_FEEDS[feed])} AS body "
         f"FROM {version_table(feed)} v "
-        "WHERE NOT EXISTS (SELECT 1 FROM text_scores s WHERE s.feed = $feed "
+        "WHERE list_contains($deliveries, v.delivery_id) "
+        "AND NOT EXISTS (SELECT 1 FROM text_scores s WHERE s.feed = $feed "
+        "AND list_contains($deliveries, s.delivery_id) "
         "AND s.record_id = v.record_id AND s.delivery_id = v.delivery_id) "
         "QUALIFY row_number() OVER (PARTITION BY v.record_id, v.delivery_id "
         "ORDER BY v.source_line DESC) = 1"
     )
+
+
+def _pending_deliveries(con: duckdb.DuckDBPyConnection, feed: str) -> list[str]:
+    """Deliveries of `feed` with more stored versions than text scores.
+
+    Versions are never deleted, so a delivery whose versions all have scores has as many
+    score rows: comparing counts per delivery finds the work without joining every stored
+    text to its score (11 s at 36M texts when nothing was new; this takes about 1).
+    """
+    rows = con.execute(
+        f"SELECT v.delivery_id FROM (SELECT delivery_id, count(*) AS n FROM {version_table(feed)} "
+        "GROUP BY delivery_id) v LEFT JOIN (SELECT delivery_id, count(*) AS n FROM text_scores "
+        "WHERE feed = $feed GROUP BY delivery_id) s ON s.delivery_id = v.delivery_id "
+        "WHERE v.n > coalesce(s.n, 0) ORDER BY v.delivery_id",
+        {"feed": feed},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def has_pending_texts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `update_text_scores` has anything to score; works on a read-only connection,
+    so a caller can skip opening the store for writing (closing it checkpoints: 2.7 s on a
+    12 GB store even when nothing changed)."""
+    _require_tables(con)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "text_scores" not in tables:
+        return any(
+            con.execute(f"SELECT count(*) > 0 FROM {version_table(feed)}").fetchall()[0][0]
+            for feed in TEXT_FEEDS
+        )
+    return any(_pending_deliveries(con, feed) for feed in TEXT_FEEDS)
 
 
 def _require_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -74,13 +108,16 @@ def update_text_scores(
         con.execute("DELETE FROM text_scores WHERE scorer_version <> ?", [version])
     added = 0
     for feed in TEXT_FEEDS:
-        sql = pending_versions_sql(feed)
-        total = con.execute(f"SELECT count(*) FROM ({sql})", {"feed": feed}).fetchall()[0][0]
+        deliveries = _pending_deliveries(con, feed)
+        if not deliveries:
+            continue
+        sql, params = pending_versions_sql(feed), {"feed": feed, "deliveries": deliveries}
+        total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
         if not total:
             continue
         # a second connection streams the pending rows while this one inserts
         reader_con = con.cursor()
-        reader = reader_con.sql(sql, params={"feed": feed}).to_arrow_reader(batch_size)
+        reader = reader_con.sql(sql, params=params).to_arrow_reader(batch_size)
         bar_or_none = RowProgress(f"text scores · {feed}", total) if progress else nullcontext()
         with bar_or_none as bar:
             for batch in reader:
