@@ -29,7 +29,7 @@ from riskwarn.config import Settings
 from riskwarn.contract.schema import FEEDS
 from riskwarn.errors import StoreError
 from riskwarn.features.catalog import TEXT_FEEDS, Catalog, Indicator, load_catalog
-from riskwarn.features.engines import DuckDBEngine, Engine
+from riskwarn.features.engines import Chunks, DuckDBEngine, Engine
 from riskwarn.features.expressions import (
     KEYS,
     aggregate_expr,
@@ -208,7 +208,7 @@ def _write_matrix(
     """
     batches = _build(engine, as_of, catalog, entity_ids, progress, report, batch_rows)
     step_t = time.monotonic()
-    write(engine.arrow_readers(chunk for chunks in batches for chunk in chunks))
+    write(engine.arrow_readers(batches))
     # every step ran inside the write: a batch is built when the writer reaches it
     steps = report["step_seconds"]
     steps["assemble_write"] = round(time.monotonic() - step_t - sum(steps.values()), 3)
@@ -222,8 +222,8 @@ def _build(
     progress: bool,
     report: dict[str, Any],
     batch_rows: int = BATCH_ROWS,
-) -> Iterator[list[ir.Table]]:
-    """Yield the matrix as unexecuted chunks, one list per batch of as-of dates.
+) -> Iterator[Chunks]:
+    """Yield the matrix as unexecuted chunks (see `_assembled_chunks`), one per batch of dates.
 
     What every date reads (subject index, registry and feed versions) is materialised once;
     each batch of dates (about `batch_rows` subject rows) then runs every step, and its
@@ -613,20 +613,23 @@ def _assembled_chunks(
     parts: list[ir.Table],
     catalog: Catalog,
     ranges: list[tuple[int, int, int]],
-) -> list[ir.Table]:
-    """The matrix as chunks of one as-of date and a _sid range each, to run one by one.
+) -> Chunks:
+    """The matrix as chunks of one as-of date and a _sid range each, to run one by one: one
+    expression with the range as parameters, and each chunk's values for them.
 
     Joining every part at once makes the engine hold a hash table of each part, in all
     about the size of the whole matrix (it spilled many GB at 12 dates × 1M subjects);
     a chunk's tables are a chunk's size, and key-ordered parts let its scans skip.
     """
+    if not ranges:
+        return _assemble(subjects, parts, catalog), [{}]
+    day, lo, hi = ibis.param("int64"), ibis.param("int64"), ibis.param("int64")
 
-    def within(t: ir.Table, day: int, lo: int, hi: int) -> ir.Table:
+    def within(t: ir.Table) -> ir.Table:
         return t.filter((t.as_of_day == day) & t._sid.between(lo, hi))
 
-    return [
-        _assemble(within(subjects, *r), [within(p, *r) for p in parts], catalog) for r in ranges
-    ] or [_assemble(subjects, parts, catalog)]
+    expr = _assemble(within(subjects), [within(p) for p in parts], catalog)
+    return expr, [{day: d, lo: a, hi: b} for d, a, b in ranges]
 
 
 def _assemble(subj_t: ir.Table, parts: list[ir.Table], catalog: Catalog) -> ir.Table:

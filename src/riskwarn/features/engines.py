@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,7 +20,10 @@ import pyarrow as pa
 
 from riskwarn.store.pit import as_of_cutoff
 
-__all__ = ["DuckDBEngine", "Engine"]
+__all__ = ["Chunks", "DuckDBEngine", "Engine"]
+
+# an expression with integer parameters (ibis.param) and the values of each run of it
+Chunks = tuple[Any, Sequence[Mapping[Any, int]]]
 
 _EPOCH = dt.date(1970, 1, 1)
 _BATCH_ROWS = 1_000_000  # rows per Arrow batch of arrow_readers (a Parquet row group each)
@@ -36,7 +40,7 @@ class Engine(Protocol):
     def as_of_table(self, dates: Sequence[dt.date]) -> Any: ...
     def materialize(self, expr: Any, label: str) -> Any: ...
     def release(self, table: Any) -> None: ...
-    def arrow_readers(self, exprs: Iterable[Any]) -> Iterator[pa.RecordBatchReader]: ...
+    def arrow_readers(self, chunked: Iterable[Chunks]) -> Iterator[pa.RecordBatchReader]: ...
     def scratch_dir(self) -> Path | None: ...
     def scalar_rows(self, expr: Any) -> list[tuple[Any, ...]]: ...
     def close(self) -> None: ...
@@ -124,17 +128,20 @@ class DuckDBEngine:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self._temps.remove(name)
 
-    def arrow_readers(self, exprs: Iterable[Any]) -> Iterator[pa.RecordBatchReader]:
-        """Run `exprs` (chunks of one result) one at a time, each streamed as Arrow record
-        batches of at most `_BATCH_ROWS` rows. A single query over their UNION ALL would
-        let DuckDB build every chunk's join tables first (it spilled GBs). `exprs` may be a
-        generator that builds more work between chunks; a reader is valid until the next.
-        (Consuming them in a second thread did not pay: the engine keeps both cores busy.)
+    def arrow_readers(self, chunked: Iterable[Chunks]) -> Iterator[pa.RecordBatchReader]:
+        """Run each expression once per binding of its integer parameters (chunks of one
+        result), one at a time, each streamed as Arrow record batches of at most
+        `_BATCH_ROWS` rows. A single query over their UNION ALL would let DuckDB build every
+        chunk's join tables first (it spilled GBs). `chunked` may be a generator that builds
+        more work between expressions; a reader is valid until the next. An expression is
+        compiled once (Ibis took 0.5 s for the assembly's 86 KB of SQL: 36 s for the 72
+        chunks of 12 dates at 6M), its parameters then written into the SQL. (Consuming the
+        readers in a second thread did not pay: the engine keeps both cores busy.)
         """
-        import ibis
-
-        for expr in exprs:
-            yield self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(_BATCH_ROWS)
+        for expr, bindings in chunked:
+            template = _SqlTemplate(expr, list(bindings[0]) if bindings else [])
+            for binding in bindings:
+                yield self.con.sql(template.sql(binding)).to_arrow_reader(_BATCH_ROWS)
 
     def scratch_dir(self) -> Path | None:
         """DuckDB's spill directory (created if missing), for files a build spools."""
@@ -177,3 +184,23 @@ class DuckDBEngine:
 
     def _name(self, label: str) -> str:
         return f"{self._prefix}{label}"
+
+
+class _SqlTemplate:
+    """An expression's SQL compiled once, its integer parameters as marks to fill in."""
+
+    _MARK = -7_918_273_645_500  # compiled in place of the first parameter, then -…501, …
+
+    def __init__(self, expr: Any, params: Sequence[Any]) -> None:
+        import ibis
+
+        marks = {p: self._MARK - n for n, p in enumerate(params)}
+        sql = ibis.to_sql(expr, dialect="duckdb", params=marks)
+        by_text = {str(m): p for p, m in marks.items()}
+        pattern = "|".join(re.escape(t) for t in by_text)
+        pieces = re.split(f"(?<![0-9])({pattern})(?![0-9])", sql) if pattern else [sql]
+        # even pieces are SQL, odd ones the parameter whose value goes there
+        self._pieces = [by_text[x] if n % 2 else x for n, x in enumerate(pieces)]
+
+    def sql(self, binding: Mapping[Any, int]) -> str:
+        return "".join(str(int(binding[x])) if n % 2 else x for n, x in enumerate(self._pieces))
