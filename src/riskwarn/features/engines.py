@@ -203,4 +203,6 @@ class _SqlTemplate:
         self._pieces = [by_text[x] if n % 2 else x for n, x in enumerate(pieces)]
 
     def sql(self, binding: Mapping[Any, int]) -> str:
-        return "".join(str(int(binding[x])) if n % 2 else x for n, x in enumerate(self._pieces))
+        """The SQL with each parameter's value (in parentheses, so a negative one cannot
+        follow a minus sign as a comment)."""
+        return "".join(f"({int(binding[x])})" if n % 2 else x for n, x in enumerate(self._pieces))
