@@ -63,6 +63,32 @@ def _batches(
             pending.result()
 
 
+def _write(
+    readers: Iterable[pa.RecordBatchReader],
+    path: Path,
+    open_writer: Callable[[pa.Schema], Any],
+    on_batch: Observer | None,
+    drop: Sequence[str] = (),
+    before_close: Callable[[Any], None] | None = None,
+) -> None:
+    """Stream every reader's batches, less the `drop` columns, into the writer that
+    `open_writer` makes for their schema (a Parquet or Arrow IPC writer)."""
+    writer = None
+    with _removed_on_error(path):
+        try:
+            for schema, batch in _batches(readers, on_batch):
+                if writer is None:
+                    kept = [f for f in schema if f.name not in drop]
+                    writer = open_writer(pa.schema(kept, metadata=schema.metadata))
+                if batch is not None:
+                    writer.write_batch(batch.drop_columns(list(drop)) if drop else batch)
+            if writer is not None and before_close is not None:
+                before_close(writer)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
 def write_parquet(
     readers: Iterable[pa.RecordBatchReader],
     path: Path,
@@ -77,21 +103,16 @@ def write_parquet(
     report of the work the readers did), into the file's key/value metadata only. `on_batch`
     sees each whole batch before the `drop` columns are left out of the file.
     """
-    writer = None
-    with _removed_on_error(path):
-        try:
-            for schema, batch in _batches(readers, on_batch):
-                if writer is None:
-                    kept = pa.schema([f for f in schema if f.name not in drop])
-                    meta = {**(schema.metadata or {}), **metadata}
-                    writer = pq.ParquetWriter(path, kept.with_metadata(meta), compression="zstd")
-                if batch is not None:
-                    writer.write_batch(batch.drop_columns(list(drop)) if drop else batch)
-            if writer is not None and closing_metadata is not None:
-                writer.add_key_value_metadata(closing_metadata())
-        finally:
-            if writer is not None:
-                writer.close()
+
+    def open_writer(schema: pa.Schema) -> pq.ParquetWriter:
+        meta = {**(schema.metadata or {}), **metadata}
+        return pq.ParquetWriter(path, schema.with_metadata(meta), compression="zstd")
+
+    def add_closing_metadata(writer: pq.ParquetWriter) -> None:
+        if closing_metadata is not None:
+            writer.add_key_value_metadata(closing_metadata())
+
+    _write(readers, path, open_writer, on_batch, drop, add_closing_metadata)
 
 
 def write_spool(
@@ -102,17 +123,7 @@ def write_spool(
     against 10.4 s) and reads as fast.
     """
     options = ipc.IpcWriteOptions(compression="zstd")
-    writer = None
-    with _removed_on_error(path), pa.OSFile(str(path), "wb") as sink:
-        try:
-            for schema, batch in _batches(readers, on_batch):
-                if writer is None:
-                    writer = ipc.new_file(sink, schema, options=options)
-                if batch is not None:
-                    writer.write_batch(batch)
-        finally:
-            if writer is not None:
-                writer.close()
+    _write(readers, path, lambda schema: ipc.new_file(str(path), schema, options=options), on_batch)
 
 
 def read_spool(
