@@ -8,8 +8,10 @@ A file not finished is deleted.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,29 +40,90 @@ def _removed_on_error(path: Path):  # type: ignore[no-untyped-def]
         raise
 
 
+class _Failed:
+    """An error of the producer thread, raised again in the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+_OUT_OF_ENGINE = 2  # batches pulled from the readers and not yet written
+
+
+def _prefetched(
+    readers: Iterable[pa.RecordBatchReader],
+) -> Iterator[tuple[pa.Schema, pa.RecordBatch | None]]:
+    """(schema, batch) of every reader's batches, (schema, None) for a reader with no rows,
+    pulled on a producer thread one batch ahead of the caller.
+
+    Pulling a batch is what runs the engine (and, through `readers`, the build steps between
+    chunks), and the engine idles while the caller writes. Parquet encoding is single-threaded,
+    so the engine now computes the next batch on the other core meanwhile. At most two
+    batches are out of the engine: the one the caller holds until it asks for the next, and
+    the next.
+    """
+    handoff: queue.Queue[Any] = queue.Queue()
+    slots = threading.Semaphore(_OUT_OF_ENGINE)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for reader in readers:
+                if stop.is_set():
+                    return
+                empty = True
+                while True:
+                    slots.acquire()
+                    if stop.is_set():
+                        return
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        slots.release()
+                        break
+                    empty = False
+                    handoff.put((reader.schema, batch))
+                if empty:
+                    handoff.put((reader.schema, None))
+            handoff.put(_DONE)
+        except BaseException as error:  # noqa: BLE001 - raised again by the consumer
+            handoff.put(_Failed(error))
+        finally:
+            close = getattr(readers, "close", None)
+            if close is not None:  # a generator: its clean-up runs on this thread
+                close()
+
+    producer = threading.Thread(target=produce, name="riskwarn_batches", daemon=True)
+    producer.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+            if item[1] is not None:
+                slots.release()  # the caller is done with this batch
+    finally:
+        stop.set()
+        slots.release()  # wakes a producer waiting for room
+        producer.join()
+
+
 def _batches(
     readers: Iterable[pa.RecordBatchReader], on_batch: Observer | None
 ) -> Iterator[tuple[pa.Schema, pa.RecordBatch | None]]:
     """(schema, batch) of every batch; (schema, None) for a reader with no rows.
 
-    `on_batch` runs on a second thread while the caller writes the same batch, one batch
-    at a time (the writer and the summary are each single-threaded, and the engine waits
-    for both); its errors surface here.
+    The batches are pulled one ahead on a producer thread (`_prefetched`). `on_batch` sees
+    each batch on another thread while the caller writes it (the writer and the summary
+    are each single-threaded); its errors surface here.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="riskwarn_on_batch") as pool:
-        pending: Future[None] | None = None
-        for reader in readers:
-            empty = True
-            for batch in reader:
-                empty = False
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(on_batch, batch) if on_batch is not None else None
-                yield reader.schema, batch
-            if empty:
-                yield reader.schema, None
-        if pending is not None:
-            pending.result()
+        for schema, batch in _prefetched(readers):
+            seen = None if batch is None or on_batch is None else pool.submit(on_batch, batch)
+            yield schema, batch
+            if seen is not None:
+                seen.result()  # before the batch's slot is given to the next
 
 
 def _write(
