@@ -26,7 +26,9 @@ __all__ = ["Chunks", "DuckDBEngine", "Engine"]
 Chunks = tuple[Any, Sequence[Mapping[Any, int]]]
 
 _EPOCH = dt.date(1970, 1, 1)
-_BATCH_ROWS = 1_000_000  # rows per Arrow batch of arrow_readers (a Parquet row group each)
+# rows per Arrow batch of arrow_readers (a Parquet row group each); two are out of the
+# engine while a file is written (matrix_files._prefetched): about 0.9 GB at 106 columns
+_BATCH_ROWS = 500_000
 _counter = itertools.count()
 # the optimizer that may swap a join's sides; see DuckDBEngine
 _KEEP_BUILD_SIDE = "build_side_probe_side"
@@ -135,8 +137,7 @@ class DuckDBEngine:
         chunk's join tables first (it spilled GBs). `chunked` may be a generator that builds
         more work between expressions; a reader is valid until the next. An expression is
         compiled once (Ibis took 0.5 s for the assembly's 86 KB of SQL: 36 s for the 72
-        chunks of 12 dates at 6M), its parameters then written into the SQL. (Consuming the
-        readers in a second thread did not pay: the engine keeps both cores busy.)
+        chunks of 12 dates at 6M), its parameters then written into the SQL.
         """
         for expr, bindings in chunked:
             template = _SqlTemplate(expr, list(bindings[0]) if bindings else [])
