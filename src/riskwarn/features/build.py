@@ -394,12 +394,13 @@ class _Context:
     subjects: Any = None
     chunks: list[tuple[int, int, int]] = field(default_factory=list)  # see _chunk_ranges
     peers: Any = None  # see _peer_keys
+    rate_counts: dict[Any, Any] = field(default_factory=dict)  # see _rate_counts
     scratch: list[Any] = field(default_factory=list)  # tables to free after the batch
 
     def end_batch(self) -> None:
         """Forget the batch's tables (the caller has released them)."""
         self.as_of = self.registry = self.subjects = self.peers = None
-        self.chunks, self.scratch = [], []
+        self.chunks, self.scratch, self.rate_counts = [], [], {}
         self.whole_province.pop("peers", None)
 
 
@@ -493,13 +494,30 @@ def _source_step(source: str):  # type: ignore[no-untyped-def]
     return step
 
 
-def _rate_counts(rows: ir.Table, peers: ir.Table, ind: Indicator) -> ir.Table:
-    """Per (as-of, subject) with its peer-group keys: events (_n) and numerator events (_v)."""
+def _rate_counts(
+    ctx: _Context, scope: str, versions: ir.Table, peers: ir.Table, ind: Indicator
+) -> ir.Table:
+    """Per (as-of, subject) with its peer-group keys: events (_n) and numerator events (_v).
+
+    The counts per subject do not depend on the peer groups, so they are counted first and
+    materialised once per batch for every group rate that shares feed, filter, numerator
+    and window (industry and industry × city), then joined to each one's keys: joining
+    every event row to the registry before counting cost twice as much. `scope` names
+    whose `versions` they are (the build's own, or the whole province's).
+    """
+    signature = (scope, ind.feed, ind.filter, ind.numerator, ind.max_days)
+    if signature not in ctx.rate_counts:
+        rows = event_rows(versions, ctx.as_of, _feed_columns([ind]), ind.max_days)
+        rows = rows.filter(filter_expr(rows, ind.filter))
+        counts = rows.group_by(list(KEYS)).aggregate(
+            _n=rows.count(), _v=rows.count(where=filter_expr(rows, ind.numerator))
+        )
+        label = f"rate_counts_{len(ctx.rate_counts)}"
+        ctx.rate_counts[signature] = ctx.engine.materialize(counts, label)
+        ctx.scratch.append(ctx.rate_counts[signature])
+    counts = ctx.rate_counts[signature]
     keys = [f"_key_{k}" for k in ind.group_by]
-    e = rows.join(peers.select(*KEYS, *keys), list(KEYS))
-    return e.group_by([*KEYS, *keys]).aggregate(
-        _n=e.count(), _v=e.count(where=filter_expr(e, ind.numerator))
-    )
+    return counts.join(peers.select(*KEYS, *keys), list(KEYS))
 
 
 def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.Table:
@@ -521,23 +539,19 @@ def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.
         versions = prepared_versions(engine, ind.feed, cols, cache["index"], ctx.last_cutoff)
         cache[key] = engine.materialize(versions, f"rate_{ind.feed}_{len(cache)}")
         ctx.kept.append(cache[key])
-    rows = event_rows(cache[key], ctx.as_of, cols, ind.max_days)
-    rows = rows.filter(filter_expr(rows, ind.filter))
     if "peers" not in cache:
         registry = registry_rows(cache["registry"], ctx.as_of)
         cache["peers"] = _peer_keys(ctx, registry, "rate_peers")
-    return _rate_counts(rows, cache["peers"], ind)
+    return _rate_counts(ctx, "province", cache[key], cache["peers"], ind)
 
 
 def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
     def step(ctx: _Context) -> ir.Table:
         cols = _feed_columns([ind])
-        rows = event_rows(ctx.prepared[ind.feed], ctx.as_of, cols, ind.max_days)
-        rows = rows.filter(filter_expr(rows, ind.filter))
         keys = [f"_key_{k}" for k in ind.group_by]
         if ctx.peers is None:
             ctx.peers = _peer_keys(ctx, ctx.registry, "peers")
-        per = _rate_counts(rows, ctx.peers, ind)
+        per = _rate_counts(ctx, "own", ctx.prepared[ind.feed], ctx.peers, ind)
         everyone = per if ctx.entity_ids is None else _province_rate_counts(ctx, ind, cols)
         cell = everyone.group_by(["as_of_day", *keys]).aggregate(
             _cn=everyone._n.sum(), _cv=everyone._v.sum()
