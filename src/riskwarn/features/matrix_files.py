@@ -58,10 +58,10 @@ def _prefetched(
     pulled on a producer thread one batch ahead of the caller.
 
     Pulling a batch is what runs the engine (and, through `readers`, the build steps between
-    chunks), and the engine idles while the caller writes. Parquet encoding is single-threaded,
-    so the engine now computes the next batch on the other core meanwhile. At most two
-    batches are out of the engine: the one the caller holds until it asks for the next, and
-    the next.
+    chunks); pulled by the caller, the engine idled while the caller wrote. Parquet encoding
+    is single-threaded, so the engine now computes the next batch on the other core
+    meanwhile. At most two batches are out of the engine: the one the caller holds until it
+    asks for the next, and the next.
     """
     handoff: queue.Queue[Any] = queue.Queue()
     slots = threading.Semaphore(_OUT_OF_ENGINE)
