@@ -501,10 +501,9 @@ def _rate_counts(
 
     The counts per subject do not depend on the peer groups, so they are counted first and
     materialised once per batch for every group rate that shares feed, filter, numerator
-    and window (industry and industry × city), then joined to each one's keys (joining
-    every event row to the registry per indicator took 8.5 s instead of 6.9 s for both at
-    one date, 6M). `scope` names whose `versions` they are (the build's own, or the whole
-    province's).
+    and window (industry and industry × city), then joined to each one's keys, instead of
+    joining every event row to the registry once per indicator. `scope` names whose
+    `versions` they are (the build's own, or the whole province's).
     """
     signature = (scope, ind.feed, ind.filter, ind.numerator, ind.max_days)
     if signature not in ctx.rate_counts:

@@ -59,9 +59,11 @@ def _prefetched(
 
     Pulling a batch is what runs the engine (and, through `readers`, the build steps between
     chunks); pulled by the caller, the engine idled while the caller wrote. Parquet encoding
-    is single-threaded, so the engine now computes the next batch on the other core
-    meanwhile. At most two batches are out of the engine: the one the caller holds until it
-    asks for the next, and the next.
+    is single-threaded, so the engine can compute the next batch on the other core meanwhile
+    (without a summary beside the writer the write of one date at 6M went from 23.7-29.0 s
+    to 18.1-21.7 s; with it, `features build` took the same time either way: both cores
+    were already busy). At most two batches are out of the engine: the one the caller holds
+    until it asks for the next, and the next.
     """
     handoff: queue.Queue[Any] = queue.Queue()
     slots = threading.Semaphore(_OUT_OF_ENGINE)
