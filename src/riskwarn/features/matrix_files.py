@@ -72,8 +72,6 @@ def _prefetched(
     def produce() -> None:
         try:
             for reader in readers:
-                if stop.is_set():
-                    return
                 empty = True
                 while True:
                     slots.acquire()
