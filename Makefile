@@ -21,7 +21,7 @@ $(BIN)/riskwarn: pyproject.toml requirements/lock.txt
 
 setup: $(BIN)/riskwarn ## create .venv and install riskwarn with its pinned dependencies
 
-demo: setup ## simulate a small province, ingest it and print the store's status
+demo: setup ## the main job end to end on a small simulated province: ingest, text scores, indicators, models, scores
 	$(BIN)/python -m riskwarn.demo --home $(HOME_DIR)
 
 test: setup ## run the whole test suite (slow end-to-end tests included)

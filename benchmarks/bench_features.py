@@ -9,6 +9,7 @@ scores for complaints and sentiment), then runs, each in a fresh process:
   one       build_features (a DataFrame) for one as-of date
   one_file  build_feature_file (Parquet + summary, as `riskwarn features build`) for one date
   twelve    build_feature_file for 12 monthly as-of dates
+  subject   build_features narrowed to one subject (on-demand scoring), five subjects in turn
 and prints rows/s, wall time and peak RSS of each.
 """
 
@@ -33,7 +34,7 @@ _MIX = {
     "judgments": 0.10,
 }
 _START = "DATE '2022-01-01'"
-_PHASES = ("floor", "one", "one_file", "twelve")
+_PHASES = ("floor", "one", "one_file", "twelve", "subject")
 _SPAN_DAYS = 1095
 
 
@@ -179,6 +180,10 @@ def generate(path: Path, subjects: int, events: int) -> None:
                       "wall_s": round(time.monotonic() - t0, 1), "peak_rss_mib": round(_peak_rss_mib())}))  # fmt: skip
 
 
+def _subjects(con) -> int:  # type: ignore[no-untyped-def]
+    return int(con.execute("SELECT count(DISTINCT entity_id) FROM v_entities").fetchone()[0])
+
+
 def _event_rows(con) -> int:  # type: ignore[no-untyped-def]
     return sum(con.execute(f"SELECT count(*) FROM v_{f}").fetchone()[0] for f in _MIX)
 
@@ -214,6 +219,15 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
             df = build_features(con, dates, progress=True)
             out = len(df)
             steps = df.attrs["riskwarn_build"]["step_seconds"]
+        elif phase == "subject":  # what one on-demand score query would build
+            dates, calls, n = [dt.date(2024, 12, 31)], [], _subjects(con)
+            for k in range(5):
+                sid = f"91610000{(k * 1_000_003 + 12_345) % n:010d}"
+                call_t = time.monotonic()
+                df = build_features(con, dates, entity_ids=[sid])
+                calls.append(round(time.monotonic() - call_t, 2))
+            out = {"rows": len(df), "seconds_per_call": calls}
+            steps = df.attrs["riskwarn_build"]["step_seconds"]
         else:  # streamed to Parquet, as `riskwarn features build` does
             one = phase == "one_file"
             dates = [dt.date(2024, 12, 31)] if one else [dt.date(2024, m, 1) for m in range(1, 13)]
@@ -239,7 +253,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("var/bench_features"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--memory", default="6GB")
-    ap.add_argument("--phases", default="floor,one,one_file,twelve")
+    ap.add_argument("--phases", default="floor,one,one_file,twelve,subject")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     args = ap.parse_args()
     unknown = set(args.phases.split(",")) - set(_PHASES)
