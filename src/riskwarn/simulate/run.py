@@ -13,7 +13,7 @@ import os
 import time
 from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from riskwarn.simulate.events import simulate_events
 from riskwarn.simulate.population import make_population
 from riskwarn.simulate.records import build_records
 from riskwarn.simulate.risk import simulate_latent
+from riskwarn.simulate.summary import SimulationSummary
 from riskwarn.simulate.truth import (
     TruthWriter,
     add_expected_links,
@@ -40,39 +41,11 @@ from riskwarn.simulate.truth import (
 )
 from riskwarn.simulate.writer import file_format, write_feed_file, write_manifests
 
-__all__ = ["SimulationSummary", "simulate"]
+__all__ = ["simulate"]
 
 CHUNK_SIZE = 100_000
 # faults after which ingest still keeps the row (a duplicate's original is kept too)
 _KEPT = ("accepted", "unknown_county", "duplicate_row")
-
-
-@dataclass
-class SimulationSummary:
-    """What a simulation wrote: sizes, rows per feed, faults by kind, corrections, timing."""
-
-    out: Path
-    entities: int
-    months: int
-    seed: int
-    deliveries: int
-    rows: dict[str, int] = field(default_factory=dict)
-    dirt: dict[str, int] = field(default_factory=dict)
-    corrections: int = 0
-    wall_s: float = 0.0
-
-    @property
-    def events(self) -> int:
-        """Rows of the event feeds (every feed but the registry), faults and corrections included."""
-        return sum(v for k, v in self.rows.items() if k != "entities")
-
-    def __str__(self) -> str:
-        return (
-            f"模拟完成 / simulated: {self.entities:,} subjects × {self.months} months, "
-            f"{self.deliveries} deliveries, {sum(self.rows.values()):,} rows "
-            f"({self.events:,} events), {sum(self.dirt.values()):,} injected faults, "
-            f"{self.corrections:,} corrections, {self.wall_s:,.1f}s → {self.out}"
-        )
 
 
 @dataclass

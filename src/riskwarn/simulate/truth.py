@@ -21,7 +21,7 @@ from riskwarn.simulate.risk import Latent
 from riskwarn.simulate.tables import ENTITY_TYPES, industry_arrays
 
 if TYPE_CHECKING:
-    from riskwarn.simulate.run import SimulationSummary
+    from riskwarn.simulate.summary import SimulationSummary
 
 __all__ = [
     "TruthWriter",
