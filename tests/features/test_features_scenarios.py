@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from riskwarn.cli.main import app
 from riskwarn.config import get_settings
 from riskwarn.features.build import (
+    BATCH_ROWS,
     BUILD_ATTR,
     build_feature_file,
     build_features,
@@ -157,20 +158,26 @@ def test_spam_only_texts_never_raise_features(store: Store) -> None:
     pd.testing.assert_series_equal(a, b, check_names=False)
 
 
-def test_one_subject_on_demand_matches_the_batch_row(store: Store) -> None:
+@pytest.mark.parametrize("batch_rows", [BATCH_ROWS, 1])
+def test_one_subject_on_demand_matches_the_batch_row(store: Store, batch_rows: int) -> None:
     store.add("inspections", D(2024, 2, 1, 2), record_id="I1", entity_id=A,
               inspected_on=dt.date(2024, 1, 5), result="violation")  # fmt: skip
     store.add("inspections", D(2024, 2, 1, 2), record_id="I2", entity_id=B,
               inspected_on=dt.date(2024, 1, 5), result="compliant")  # fmt: skip
-    as_of = [dt.date(2024, 3, 1)]
+    store.add("inspections", D(2024, 3, 15, 2), record_id="I3", entity_id=B,
+              inspected_on=dt.date(2024, 2, 5), result="violation")  # fmt: skip
+    # batch_rows=1: each date in a batch of its own, with its own peer keys
+    as_of = [dt.date(2024, 3, 1), dt.date(2024, 4, 1)]
     batch = build_features(store.con, as_of, CATALOG)
-    one = build_features(store.con, as_of, CATALOG, entity_ids=[A])
-    assert one.entity_id.tolist() == [A]
+    one = build_features(store.con, as_of, CATALOG, entity_ids=[A], batch_rows=batch_rows)
+    assert one.entity_id.tolist() == [A, A]
     pd.testing.assert_frame_equal(
         one.reset_index(drop=True), batch[batch.entity_id == A].reset_index(drop=True)
     )
-    # the peer rate of A is B's record, shrunk toward the province rate (1 of 2)
-    assert one["x_base_rate_industry_city"].iloc[0] == pytest.approx((0 + 20 * 0.5) / (1 + 20))
+    # the peer rate of A is B's record, shrunk toward the province rate: 1 of 2 on
+    # 2024-03-01 (I3 is not known yet), then 2 of 3
+    rates = one["x_base_rate_industry_city"].tolist()
+    assert rates == pytest.approx([(0 + 20 * 1 / 2) / (1 + 20), (1 + 20 * 2 / 3) / (2 + 20)])
 
 
 def test_cli_builds_matrix_with_metadata_and_summary(tmp_path: Path) -> None:

@@ -387,7 +387,7 @@ class _Context:
     last_cutoff: Any = None
     prepared: dict[str, Any] = field(default_factory=dict)
     kept: list[Any] = field(default_factory=list)  # more shared tables, made on first use
-    whole_province: dict[Any, Any] = field(default_factory=dict)  # see _province_rate_counts
+    province: _Province | None = None  # see _province_rate_counts
     # the current batch's
     as_of: Any = None
     registry: Any = None
@@ -401,7 +401,8 @@ class _Context:
         """Forget the batch's tables (the caller has released them)."""
         self.as_of = self.registry = self.subjects = self.peers = None
         self.chunks, self.scratch, self.rate_counts = [], [], {}
-        self.whole_province.pop("peers", None)
+        if self.province is not None:
+            self.province.peers = None
 
 
 def _feed_columns(inds: Sequence[Indicator]) -> list[str]:
@@ -520,6 +521,18 @@ def _rate_counts(
     return counts.join(peers.select(*KEYS, *keys), list(KEYS))
 
 
+@dataclass
+class _Province:
+    """The whole province's inputs to a narrowed build's group rates: index and registry
+    versions (made once per build), feed versions per (feed, columns), the batch's peer keys.
+    """
+
+    index: Any
+    registry: Any
+    versions: dict[tuple[str, tuple[str, ...]], Any] = field(default_factory=dict)
+    peers: Any = None  # the current batch's; see _peer_keys
+
+
 def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.Table:
     """`_rate_counts` over every subject, also when the build is narrowed to `entity_ids`.
 
@@ -527,22 +540,23 @@ def _province_rate_counts(ctx: _Context, ind: Indicator, cols: list[str]) -> ir.
     need the whole registry and feed, keyed by an index of their own (made once per
     build and shared by every group-rate indicator).
     """
-    engine, cache = ctx.engine, ctx.whole_province
-    if "index" not in cache:
-        cache["index"] = engine.materialize(subject_index(engine), "rate_index")
-        cache["registry"] = engine.materialize(
-            registry_versions(engine, cache["index"]), "rate_registry"
-        )
-        ctx.kept += [cache["index"], cache["registry"]]
+    engine = ctx.engine
+    if ctx.province is None:
+        index = engine.materialize(subject_index(engine), "rate_index")
+        registry = engine.materialize(registry_versions(engine, index), "rate_registry")
+        ctx.province = _Province(index, registry)
+        ctx.kept += [index, registry]
+    province = ctx.province
     key = (ind.feed, tuple(sorted(cols)))
-    if key not in cache:
-        versions = prepared_versions(engine, ind.feed, cols, cache["index"], ctx.last_cutoff)
-        cache[key] = engine.materialize(versions, f"rate_{ind.feed}_{len(cache)}")
-        ctx.kept.append(cache[key])
-    if "peers" not in cache:
-        registry = registry_rows(cache["registry"], ctx.as_of)
-        cache["peers"] = _peer_keys(ctx, registry, "rate_peers")
-    return _rate_counts(ctx, "province", cache[key], cache["peers"], ind)
+    if key not in province.versions:
+        versions = prepared_versions(engine, ind.feed, cols, province.index, ctx.last_cutoff)
+        label = f"rate_{ind.feed}_{len(province.versions)}"
+        province.versions[key] = engine.materialize(versions, label)
+        ctx.kept.append(province.versions[key])
+    if province.peers is None:
+        registry = registry_rows(province.registry, ctx.as_of)
+        province.peers = _peer_keys(ctx, registry, "rate_peers")
+    return _rate_counts(ctx, "province", province.versions[key], province.peers, ind)
 
 
 def _group_rate_step(ind: Indicator):  # type: ignore[no-untyped-def]
