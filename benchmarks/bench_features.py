@@ -34,6 +34,7 @@ _MIX = {
     "judgments": 0.10,
 }
 _START = "DATE '2022-01-01'"
+_ID_FORMAT = "91610000%010d"  # subject i's entity_id, in SQL printf and Python % alike
 _PHASES = ("floor", "one", "one_file", "twelve", "subject")
 _SPAN_DAYS = 1095
 
@@ -58,7 +59,7 @@ def _delivered(day_sql: str, extra_months: str = "1") -> str:
 
 def _event_sql(feed: str, n: int, subjects: int) -> str:
     h = f"hash(i, '{feed}')"
-    ent = f"printf('91610000%010d', ({h} % {subjects})::BIGINT)"
+    ent = f"printf('{_ID_FORMAT}', ({h} % {subjects})::BIGINT)"
     day = f"({_START} + (({h} >> 20) % {_SPAN_DAYS})::INTEGER)"
     common = f"'{feed[:3]}' || i::VARCHAR AS record_id, {ent} AS entity_id"
     pick = lambda vals, shift: (  # noqa: E731
@@ -137,7 +138,7 @@ def generate(path: Path, subjects: int, events: int) -> None:
     t0 = time.monotonic()
     h = "hash(i, 'ent')"
     con.execute(
-        f"""INSERT INTO v_entities SELECT printf('91610000%010d', i), '主体' || i,
+        f"""INSERT INTO v_entities SELECT printf('{_ID_FORMAT}', i), '主体' || i,
         (ARRAY['enterprise','individual_business','farmer_coop','non_market'])[1 + ({h} % 4)::INTEGER],
         (ARRAY['610113','610302','610402','610502','610602','610702','610802','610902','611002','610203'])[1 + (({h} >> 4) % 10)::INTEGER],
         (ARRAY['H6210','F5265','C2710','C1311','E4700','O8010','P8331','F5211','J6620','I6510'])[1 + (({h} >> 8) % 10)::INTEGER],
@@ -222,7 +223,7 @@ def run_phase(path: Path, phase: str, threads: int, memory: str) -> None:
         elif phase == "subject":  # what one on-demand score query would build
             dates, calls, n = [dt.date(2024, 12, 31)], [], _subjects(con)
             for k in range(5):
-                sid = f"91610000{(k * 1_000_003 + 12_345) % n:010d}"
+                sid = _ID_FORMAT % ((k * 1_000_003 + 12_345) % n)
                 call_t = time.monotonic()
                 df = build_features(con, dates, entity_ids=[sid])
                 calls.append(round(time.monotonic() - call_t, 2))
