@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     future_tolerance_hours: float = Field(
         default=48.0, ge=0, description="how far a row's date may lie after its delivery"
     )
+    grades_file: Path | None = Field(
+        default=None,
+        description="warning levels and credit classes (YAML); None = the packaged grades.yaml",
+    )
 
     @cached_property
     def store_path(self) -> Path:
